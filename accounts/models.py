@@ -1,0 +1,67 @@
+"""Users, the audit trail of their role changes, and login throttle counters."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from .managers import UserManager, normalize_email
+from .roles import Role
+
+
+class User(AbstractUser):
+    """A person who signs in with an e-mail address; `role` decides what the API allows."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("email address", max_length=254, unique=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CUSTOMER, db_index=True)
+    phone = models.CharField(max_length=32, blank=True, default="")
+    address = models.CharField(max_length=500, blank=True, default="")
+    #: Carried in every token; bumping it revokes all of the user's tokens at once at no
+    #: extra query, since authentication loads this row anyway.
+    token_version = models.PositiveIntegerField(default=0, editable=False)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = normalize_email(self.email)
+
+
+class RoleChange(models.Model):
+    """One role change: who made it, whom it changed, from what to what, and when."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_changes")
+    #: Null for a change made from the command line.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    old_role = models.CharField(max_length=16, choices=Role.choices)
+    new_role = models.CharField(max_length=16, choices=Role.choices)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.old_role} -> {self.new_role}"
+
+
+class ThrottleWindow(models.Model):
+    """Attempts counted for one key in one fixed time window, shared by every worker."""
+
+    key = models.CharField(max_length=255, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)

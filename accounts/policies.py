@@ -1,0 +1,8 @@
+"""Policies of the users administration."""
+
+from accounts.roles import Role
+from permissions.registry import policies
+
+USERS_VIEW = policies.register("users.view", "List and read user accounts and their role history.", [Role.ADMIN])
+USERS_CHANGE = policies.register("users.change", "Change user accounts, activate and deactivate them.", [Role.ADMIN])
+USERS_CHANGE_ROLE = policies.register("users.change_role", "Promote and demote users.", [Role.ADMIN])

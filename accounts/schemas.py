@@ -1,0 +1,127 @@
+"""Request and response schemas of the auth, profile and users endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from ninja import Schema
+from pydantic import AfterValidator, StrictBool, WithJsonSchema
+
+from api.types import InputSchema, query_text, text
+
+from .managers import normalize_email
+from .roles import Role
+
+
+def _valid_email(value: str) -> str:
+    value = normalize_email(value)
+    try:
+        validate_email(value)
+    except DjangoValidationError:
+        raise ValueError("value is not a valid email address") from None
+    return value
+
+
+Email = Annotated[
+    text(254, min_length=3),
+    AfterValidator(_valid_email),
+    WithJsonSchema({"type": "string", "format": "email", "minLength": 3, "maxLength": 254}),
+]
+#: Checked for length before hashing: Argon2 on a megabyte "password" is a cheap DoS.
+Password = text(128, min_length=1)
+#: A password being set: Django's validators decide, but the length floor is published too.
+NewPassword = text(128, min_length=8)
+Name = text(150)
+Phone = text(32)
+Address = text(500)
+Token = text(4096, min_length=1)
+
+
+# --- responses -------------------------------------------------------------------------
+
+
+class UserOut(Schema):
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    role: Role
+    phone: str
+    address: str
+    is_active: bool
+    date_joined: datetime
+
+
+class TokenPairOut(Schema):
+    access: str
+    refresh: str
+
+
+class LoginOut(TokenPairOut):
+    user: UserOut
+
+
+class RoleChangeOut(Schema):
+    id: int
+    actor_id: int | None
+    user_id: int
+    old_role: Role
+    new_role: Role
+    at: datetime
+
+
+# --- requests --------------------------------------------------------------------------
+
+
+class RegisterIn(InputSchema):
+    email: Email
+    password: NewPassword
+    first_name: Name = ""
+    last_name: Name = ""
+    role: Role = Role.CUSTOMER
+    phone: Phone = ""
+    address: Address = ""
+
+
+class LoginIn(InputSchema):
+    email: text(254, min_length=1)  # type: ignore[valid-type]
+    password: Password
+
+
+class RefreshIn(InputSchema):
+    refresh: Token
+
+
+class VerifyIn(InputSchema):
+    token: Token
+
+
+class ProfileUpdateIn(InputSchema):
+    """Only what a user may change about themself; `role`, `email`, ... are a 422."""
+
+    first_name: Name = None  # type: ignore[assignment]
+    last_name: Name = None  # type: ignore[assignment]
+    phone: Phone = None  # type: ignore[assignment]
+    address: Address = None  # type: ignore[assignment]
+
+
+class PasswordChangeIn(InputSchema):
+    current_password: Password
+    new_password: NewPassword
+
+
+class UserUpdateIn(ProfileUpdateIn):
+    is_active: StrictBool = None  # type: ignore[assignment]
+
+
+class RoleIn(InputSchema):
+    role: Role
+
+
+class UserFilters(Schema):
+    role: Role | None = None
+    is_active: bool | None = None
+    search: query_text(100) | None = None  # type: ignore[valid-type]

@@ -1,0 +1,35 @@
+"""Reads about users."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from project.exceptions import NotFound
+
+from .models import RoleChange, User
+from .roles import Role
+
+
+def user_list(*, role: Role | None = None, is_active: bool | None = None, search: str | None = None) -> QuerySet[User]:
+    users = User.objects.all()
+    if role is not None:
+        users = users.filter(role=role)
+    if is_active is not None:
+        users = users.filter(is_active=is_active)
+    if search:
+        # icontains escapes % and _, so they match literally.
+        users = users.filter(
+            Q(email__icontains=search) | Q(first_name__icontains=search) | Q(last_name__icontains=search)
+        )
+    return users.order_by("id")
+
+
+def user_get(*, user_id: int) -> User:
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise NotFound()
+    return user
+
+
+def role_history(*, user: User) -> QuerySet[RoleChange]:
+    return RoleChange.objects.filter(user=user).order_by("-at", "-id")

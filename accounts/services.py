@@ -1,0 +1,181 @@
+"""Writes about users: sign-up, login, profile, passwords, roles and deactivation.
+
+Plain functions with keyword-only arguments, called alike by the API, the Django admin
+and the management commands; they raise domain errors, never HTTP ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+
+from project.exceptions import BadRequest, Conflict, Forbidden, InvalidCredentials, InvalidField
+
+from . import tokens
+from .managers import normalize_email
+from .models import RoleChange, User
+from .roles import SELF_SERVICE_ROLES, Role
+from .throttling import check_login_allowed, client_address
+
+audit = logging.getLogger("nexora.audit")
+
+#: Higher ranks hold more; nobody may raise their own rank.
+ROLE_RANK = {Role.CUSTOMER: 0, Role.SELLER: 1, Role.ADMIN: 2}
+
+
+class EmailTaken(Conflict):
+    default_message = "A user with this email already exists."
+
+
+class LastAdminError(Conflict):
+    default_message = "This is the last active admin: promote another admin first."
+
+
+class AdminSignupRefused(Forbidden):
+    default_message = "The ADMIN role cannot be chosen at sign-up."
+
+
+class WrongPassword(BadRequest):
+    default_message = "The current password is wrong."
+
+
+class LoginFailed(InvalidCredentials):
+    #: One message for an unknown e-mail, a wrong password and an inactive account.
+    default_message = "No active account found with the given email and password."
+
+
+def _validate_password(password: str, user: User, field: str) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise InvalidField(field, " ".join(exc.messages), "password_too_weak") from None
+
+
+def user_register(
+    *,
+    email: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    role: Role = Role.CUSTOMER,
+    phone: str = "",
+    address: str = "",
+) -> User:
+    if role not in SELF_SERVICE_ROLES:
+        raise AdminSignupRefused()
+    user = User(
+        email=normalize_email(email), first_name=first_name, last_name=last_name,
+        role=role, phone=phone, address=address,
+    )
+    _validate_password(password, user, "password")
+    if User.objects.filter(email=user.email).exists():
+        raise EmailTaken()
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # a concurrent sign-up with the same address won the race
+        raise EmailTaken() from None
+    return user
+
+
+def login(*, request: HttpRequest, email: str, password: str) -> tuple[User, tokens.TokenPair]:
+    """Check the credentials (throttled) and open a session.
+
+    Django's ModelBackend hashes the password once even for an unknown address, so the
+    answer takes as long whether or not the account exists.
+    """
+    email = normalize_email(email)
+    check_login_allowed(request, email)
+    user = authenticate(request, email=email, password=password)
+    if user is None:
+        audit.info("login failed", extra={"client": client_address(request)})
+        raise LoginFailed()
+    audit.info("login", extra={"user_id": user.pk})
+    return user, tokens.issue_pair(user)
+
+
+def profile_update(*, user: User, **changes: Any) -> User:
+    for field, value in changes.items():
+        setattr(user, field, value)
+    if changes:
+        user.save(update_fields=list(changes))
+    return user
+
+
+def password_change(*, user: User, current_password: str, new_password: str) -> tokens.TokenPair:
+    """Set a new password; every other token of the user stops working, a fresh pair is issued."""
+    if not user.check_password(current_password):
+        raise WrongPassword()
+    _validate_password(new_password, user, "new_password")
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        tokens.revoke_all(user)
+        return tokens.issue_pair(user)
+
+
+def _lock_active_admins() -> set[int]:
+    """Ids of active admins, row-locked until the transaction ends (no concurrent lock-out)."""
+    return set(
+        User.objects.select_for_update().filter(role=Role.ADMIN, is_active=True).values_list("id", flat=True)
+    )
+
+
+def user_set_role(*, actor: User | None, user: User, role: Role) -> User:
+    """Change a user's role and record who did it; `actor` None means the command line."""
+    role = Role(role)
+    if actor is not None and actor.pk == user.pk and ROLE_RANK[role] > ROLE_RANK[Role(user.role)]:
+        raise Forbidden("You cannot raise your own role.")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        old_role = Role(user.role)
+        if old_role == role:
+            return user
+        if is_last_active_admin(user):
+            raise LastAdminError()
+        user.role = role
+        user.save(update_fields=["role"])
+        RoleChange.objects.create(actor=actor, user=user, old_role=old_role, new_role=role)
+    audit.info(
+        "role changed",
+        extra={"actor_id": actor.pk if actor else None, "user_id": user.pk, "old_role": old_role, "new_role": role},
+    )
+    return user
+
+
+def is_last_active_admin(user: User) -> bool:
+    return user.role == Role.ADMIN and user.is_active and _lock_active_admins() == {user.pk}
+
+
+def user_deactivated(*, actor: User | None, user: User) -> None:
+    """After `user.is_active` became False: every token of theirs stops working now.
+
+    Reactivating does not revive them: the token version stays bumped.
+    """
+    tokens.revoke_all(user)
+    audit.info("user deactivated", extra={"actor_id": actor.pk if actor else None, "user_id": user.pk})
+
+
+def user_update(*, actor: User, user: User, **changes: Any) -> User:
+    """An admin's change to an account; nobody may deactivate the last active admin."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        deactivating = changes.get("is_active") is False and user.is_active
+        if deactivating and is_last_active_admin(user):
+            raise LastAdminError()
+        user = profile_update(user=user, **changes)
+        if deactivating:
+            user_deactivated(actor=actor, user=user)
+    return user
+
+
+def logout_all(*, user: User) -> None:
+    with transaction.atomic():
+        tokens.revoke_all(user)

@@ -1,0 +1,76 @@
+"""Field types shared by the request schemas.
+
+Limits live here, in the schemas, because SQLite enforces none and MySQL's strict mode
+answers an over-long value with an error: a bad value must be a 422 before any query.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from ninja import Schema
+from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StrictStr, StringConstraints, WithJsonSchema
+
+#: Largest id a BIGINT primary key can hold; anything above is a 422, not a database error.
+MAX_ID = 2**63 - 1
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+#: Published in the spec so generated clients and fuzzers know NUL is refused.
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+
+def text(max_length: int, min_length: int = 0) -> type[str]:
+    """A JSON string (no coercion from numbers) of bounded length, without NUL characters."""
+    return Annotated[  # type: ignore[return-value]
+        StrictStr,
+        StringConstraints(min_length=min_length, max_length=max_length),
+        AfterValidator(_no_nul),
+        WithJsonSchema({"type": "string", "minLength": min_length, "maxLength": max_length, "pattern": NO_NUL_PATTERN}),
+    ]
+
+
+def query_text(max_length: int) -> type[str]:
+    """A bounded query-string value without NUL characters."""
+    return Annotated[  # type: ignore[return-value]
+        str,
+        StringConstraints(max_length=max_length),
+        AfterValidator(_no_nul),
+        WithJsonSchema({"type": "string", "maxLength": max_length, "pattern": NO_NUL_PATTERN}),
+    ]
+
+
+#: An id in a path or query string.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+def _json_integer(value: object) -> object:
+    """A JSON integer (5 or 5.0, as JSON Schema reads it); never a string or a boolean."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not value.is_integer()):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return int(value)
+
+
+#: An id in a JSON body: a JSON integer, never a string.
+BodyId = Annotated[int, BeforeValidator(_json_integer), Field(ge=1, le=MAX_ID)]
+
+
+class InputSchema(Schema):
+    """Base of every request body: unknown fields are a 422, so nothing can be smuggled in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _iso_date_string(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError("must be a date string like 2026-01-31")
+    return value
+
+
+#: A date in a JSON body: an ISO 8601 string only (pydantic would read a number as a timestamp).
+BodyDate = Annotated[date, BeforeValidator(_iso_date_string)]

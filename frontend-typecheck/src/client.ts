@@ -1,0 +1,115 @@
+// A small typed client of the kind a React app writes against docs/openapi.json.
+// `src/schema.d.ts` is generated from the committed spec (npm run generate); if a schema
+// the frontend relies on changes incompatibly, `tsc --noEmit` fails here.
+import type { components, paths } from "./schema";
+
+type Schemas = components["schemas"];
+type Json<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  responses: { 200: { content: { "application/json": infer Body } } };
+}
+  ? Body
+  : paths[P][M] extends { responses: { 201: { content: { "application/json": infer Body } } } }
+    ? Body
+    : never;
+type RequestBody<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  requestBody: { content: { "application/json": infer Body } };
+}
+  ? Body
+  : never;
+
+export type User = Schemas["UserOut"];
+export type Task = Schemas["TaskOut"];
+export type Role = User["role"];
+export type TaskStatus = Task["status"];
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Schemas["ErrorOut"] | Schemas["ValidationErrorOut"],
+  ) {
+    super(`HTTP ${status}`);
+  }
+}
+
+export class NexoraClient {
+  private access: string | null = null;
+  private refreshToken: string | null = null;
+
+  constructor(private readonly baseUrl: string) {}
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (this.access) headers["Authorization"] = `Bearer ${this.access}`;
+    const init: RequestInit = { method, headers };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    const response = await fetch(this.baseUrl + path, init);
+    if (response.status === 204) return undefined as T;
+    const data: unknown = await response.json();
+    if (!response.ok) throw new ApiError(response.status, data as ApiError["body"]);
+    return data as T;
+  }
+
+  register(body: RequestBody<"/api/register/", "post">): Promise<User> {
+    return this.call<Json<"/api/register/", "post">>("POST", "/api/register/", body);
+  }
+
+  async login(email: string, password: string): Promise<User> {
+    const body: RequestBody<"/api/login/", "post"> = { email, password };
+    const result = await this.call<Json<"/api/login/", "post">>("POST", "/api/login/", body);
+    this.access = result.access;
+    this.refreshToken = result.refresh;
+    return result.user;
+  }
+
+  async refresh(): Promise<void> {
+    if (!this.refreshToken) throw new Error("not logged in");
+    const pair = await this.call<Json<"/api/token/refresh/", "post">>("POST", "/api/token/refresh/", {
+      refresh: this.refreshToken,
+    });
+    this.access = pair.access;
+    this.refreshToken = pair.refresh;
+  }
+
+  listTasks(query: paths["/api/tasks/"]["get"]["parameters"]["query"] = {}): Promise<Json<"/api/tasks/", "get">> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined && value !== null) params.set(key, String(value));
+    }
+    return this.call("GET", `/api/tasks/?${params.toString()}`);
+  }
+
+  createTask(body: RequestBody<"/api/tasks/", "post">): Promise<Task> {
+    return this.call<Json<"/api/tasks/", "post">>("POST", "/api/tasks/", body);
+  }
+
+  updateTask(id: number, body: RequestBody<"/api/tasks/{task_id}/", "patch">): Promise<Task> {
+    return this.call<Json<"/api/tasks/{task_id}/", "patch">>("PATCH", `/api/tasks/${id}/`, body);
+  }
+
+  permissionMatrix(): Promise<Json<"/api/permissions/", "get">> {
+    return this.call("GET", "/api/permissions/");
+  }
+
+  myPermissions(): Promise<Json<"/api/profile/permissions/", "get">> {
+    return this.call("GET", "/api/profile/permissions/");
+  }
+}
+
+// What a screen does with it: every name and type below is checked against the spec.
+export async function dayOne(client: NexoraClient): Promise<string[]> {
+  await client.register({ email: "ada@example.com", password: "analytical-engine-1843", role: "SELLER" });
+  const me: User = await client.login("ada@example.com", "analytical-engine-1843");
+  const role: Role = me.role;
+  const task: Task = await client.createTask({ title: "Ship the catalogue", due_date: "2026-12-01" });
+  const done: TaskStatus = "done";
+  const updated = await client.updateTask(task.id, { status: done, assignee_id: me.id });
+  const page = await client.listTasks({ status: "todo", ordering: "-due_date", limit: 20, offset: 0 });
+  const titles: string[] = page.items.map((item: Task) => item.title);
+  const count: number = page.count;
+  const matrix = await client.permissionMatrix();
+  const canAssign = matrix.policies.some((policy) => policy.name === "tasks.assign" && policy.roles.includes(role));
+  const mine = await client.myPermissions();
+  await client.refresh();
+  return [...titles, String(count), updated.status, String(canAssign), ...mine.permissions];
+}

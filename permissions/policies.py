@@ -1,0 +1,13 @@
+"""Access levels every endpoint can name, and the permission layer's own policy."""
+
+from .registry import EVERY_ROLE, policies
+
+PUBLIC = policies.register(
+    "access.public", "Anyone, signed in or not.", EVERY_ROLE, builtin=True, anonymous=True
+)
+AUTHENTICATED = policies.register(
+    "access.authenticated", "Any signed-in user, whatever the role.", EVERY_ROLE, builtin=True
+)
+PERMISSIONS_VIEW = policies.register(
+    "permissions.view", "Read the policy matrix of this deployment.", EVERY_ROLE
+)

@@ -1,0 +1,178 @@
+"""The policy registry: which roles hold which named policy, and on which objects.
+
+Apps register their policies in their own `policies.py` (discovered at start-up, like
+`admin.py`); a deployment may re-grant roles from settings. A check is one dictionary
+look-up plus the policy's object rule: no query of its own, because the role comes from
+the user row that authentication already loaded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Q
+
+from accounts.roles import Role
+
+from .exceptions import AlreadyRegistered, PolicyDenied, UnknownPolicy, UnknownRole
+from .rules import Rule
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+_NO_OBJECT: Final = object()
+
+EVERY_ROLE: Final = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    description: str
+    roles: frozenset[Role]
+    rule: Rule | None = field(default=None, compare=False)
+    #: Access levels (`access.public`, `access.authenticated`) are not role grants: they
+    #: are left out of the published matrix and cannot be overridden.
+    builtin: bool = False
+    #: Anonymous callers pass (only `access.public`).
+    anonymous: bool = False
+
+    def __str__(self) -> str:
+        return self.name
+
+
+PolicyRef = Policy | str
+
+
+def policy_name(ref: PolicyRef) -> str:
+    return ref.name if isinstance(ref, Policy) else ref
+
+
+class PolicyRegistry:
+    def __init__(self) -> None:
+        self._policies: dict[str, Policy] = {}
+        self._grants: dict[str, frozenset[str]] = {}
+
+    # --- declaring ------------------------------------------------------------------
+
+    def register(
+        self,
+        name: str,
+        description: str,
+        roles: Iterable[Role],
+        rule: Rule | None = None,
+        *,
+        builtin: bool = False,
+        anonymous: bool = False,
+    ) -> Policy:
+        if not _NAME.match(name):
+            raise ValueError(f"Policy name {name!r} must be dotted lower-case, like 'tasks.assign'.")
+        if name in self._policies:
+            raise AlreadyRegistered(f"Policy {name!r} is already registered.")
+        policy = Policy(name, description, frozenset(Role(r) for r in roles), rule, builtin, anonymous)
+        self._policies[name] = policy
+        self._grants[name] = frozenset(str(role) for role in policy.roles)
+        return policy
+
+    def unregister(self, name: str) -> None:
+        """For tests and for apps that replace another app's policy."""
+        self.get(name)
+        del self._policies[name]
+        del self._grants[name]
+
+    def override_roles(self, overrides: Mapping[str, Iterable[str]]) -> None:
+        """Re-grant roles per deployment; an unknown policy or role is a configuration error.
+
+        All entries are checked before any is applied: a bad override changes nothing.
+        """
+        grants: dict[str, frozenset[str]] = {}
+        for name, roles in overrides.items():
+            if self.get(name).builtin:
+                raise ImproperlyConfigured(f"Policy {name!r} is an access level: it cannot be re-granted.")
+            try:
+                grants[name] = frozenset(str(Role(role)) for role in roles)
+            except ValueError as exc:
+                raise UnknownRole(f"Policy override for {name!r}: {exc}.") from exc
+        self._grants.update(grants)
+
+    def reset_roles(self) -> None:
+        """Back to the registered defaults (undo `override_roles`)."""
+        self._grants = {name: frozenset(str(r) for r in p.roles) for name, p in self._policies.items()}
+
+    # --- reading -----------------------------------------------------------------------
+
+    def get(self, ref: PolicyRef) -> Policy:
+        name = policy_name(ref)
+        try:
+            return self._policies[name]
+        except KeyError:
+            raise UnknownPolicy(name) from None
+
+    def __contains__(self, ref: PolicyRef) -> bool:
+        return policy_name(ref) in self._policies
+
+    def __iter__(self) -> Iterator[Policy]:
+        return iter(sorted(self._policies.values(), key=lambda p: p.name))
+
+    def matrix(self) -> list[Policy]:
+        """The role-granted policies a deployment publishes (access levels left out)."""
+        return [policy for policy in self if not policy.builtin]
+
+    def roles_for(self, ref: PolicyRef) -> list[Role]:
+        grants = self._grant(policy_name(ref))
+        return [role for role in Role if role in grants]
+
+    def granted_to(self, role: str) -> list[str]:
+        return [policy.name for policy in self.matrix() if role in self._grants[policy.name]]
+
+    # --- checking ------------------------------------------------------------------------
+
+    def allows(self, user: Any, ref: PolicyRef, obj: Any = _NO_OBJECT) -> bool:
+        """Does `user` hold the policy (and, given an object, pass its object rule)?"""
+        name = policy_name(ref)
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.get(name).anonymous
+        if user.role not in self._grant(name):
+            return False
+        if obj is _NO_OBJECT:
+            return True
+        rule = self._policies[name].rule
+        return rule is None or rule(user, obj)
+
+    def require(self, user: Any, ref: PolicyRef, obj: Any = _NO_OBJECT) -> None:
+        if not self.allows(user, ref, obj):
+            raise PolicyDenied(policy_name(ref))
+
+    def holds(self, ref: PolicyRef) -> Rule:
+        """The policy as a Rule, so policies compose: `holds(a) | holds(b)`."""
+        name = policy_name(ref)
+        return Rule(lambda user, obj: self.allows(user, name, obj), name)
+
+    def visible_q(self, user: Any, *refs: PolicyRef) -> Q | None:
+        """The rows `user` may see through any of these policies, or None for no row.
+
+        A held policy without an object rule admits every row; one with a rule admits
+        what its rule's `to_q` admits.
+        """
+        admitted: Q | None = None
+        for ref in refs:
+            if not self.allows(user, ref):
+                continue
+            rule = self.get(ref).rule
+            q = Q() if rule is None else rule.to_q(user)
+            if not q:
+                return Q()
+            admitted = q if admitted is None else admitted | q
+        return admitted
+
+    def _grant(self, name: str) -> frozenset[str]:
+        try:
+            return self._grants[name]
+        except KeyError:
+            raise UnknownPolicy(name) from None
+
+
+#: The one registry the project uses.
+policies = PolicyRegistry()

@@ -1,0 +1,43 @@
+"""Reads about tasks. Which rows a user sees comes from the task policies' own rules."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from permissions.registry import policies
+from project.exceptions import NotFound
+
+from .models import Task
+from .policies import TASKS_VIEW_ANY, TASKS_VIEW_OWN, can_view
+
+
+def task_list_visible_to(
+    *,
+    user: User,
+    status: str | None = None,
+    assignee_id: int | None = None,
+    search: str | None = None,
+    ordering: str = "-created_at",
+) -> QuerySet[Task]:
+    visible = policies.visible_q(user, TASKS_VIEW_ANY, TASKS_VIEW_OWN)
+    if visible is None:
+        return Task.objects.none()
+    tasks = Task.objects.filter(visible)
+    if status is not None:
+        tasks = tasks.filter(status=status)
+    if assignee_id is not None:
+        tasks = tasks.filter(assignee_id=assignee_id)
+    if search:
+        # icontains escapes % and _, so they match literally.
+        tasks = tasks.filter(Q(title__icontains=search) | Q(description__icontains=search))
+    tie_breaker = "-id" if ordering.startswith("-") else "id"
+    return tasks.order_by(ordering, tie_breaker)
+
+
+def task_get_visible_to(*, user: User, task_id: int) -> Task:
+    """The task, if `user` may see it; otherwise NotFound, exactly as for a missing one."""
+    task = Task.objects.filter(pk=task_id).first()
+    if task is None or not can_view(user, task):
+        raise NotFound()
+    return task

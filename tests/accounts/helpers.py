@@ -1,0 +1,72 @@
+"""Assertions and small helpers shared by the accounts test modules (not a test module)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+
+from accounts.models import RoleChange, ThrottleWindow, User
+from tests.assertions import VALIDATION_ITEM_KEYS, assert_json, assert_validation_error
+
+__all__ = ["VALIDATION_ITEM_KEYS", "assert_json", "assert_validation_error"]  # re-exported for the accounts tests
+
+#: The exact keys of the contract's `User` schema.
+USER_KEYS = {"id", "email", "first_name", "last_name", "role", "phone", "address", "is_active", "date_joined"}
+#: The exact keys of the contract's `TokenPair` schema.
+TOKEN_PAIR_KEYS = {"access", "refresh"}
+#: A password that passes every validator and is unlike any factory e-mail.
+STRONG_PASSWORD = "Correct-Horse-Battery-Staple-9"
+
+LOGIN_FAILED = {"detail": "No active account found with the given email and password."}
+TOKEN_INVALID = {"detail": "Token is invalid or expired."}
+
+
+def assert_detail(response: HttpResponse, status: int, detail: str | None = None) -> str:
+    """A `{"detail": "..."}` error body, with exactly that key (and message, if given)."""
+    body = assert_json(response, status)
+    assert set(body) == {"detail"}, body
+    assert isinstance(body["detail"], str) and body["detail"], body
+    if detail is not None:
+        assert body["detail"] == detail
+    return body["detail"]
+
+
+def assert_unauthorized(response: HttpResponse, detail: str | None = None) -> str:
+    message = assert_detail(response, 401, detail)
+    assert response["WWW-Authenticate"].startswith("Bearer"), response.headers
+    return message
+
+
+
+
+def assert_user_body(body: dict[str, Any], user: User) -> None:
+    """`body` is exactly the `User` schema and describes `user` as stored now."""
+    user.refresh_from_db()
+    assert set(body) == USER_KEYS, body
+    assert body["id"] == user.pk
+    assert body["email"] == user.email
+    assert body["first_name"] == user.first_name
+    assert body["last_name"] == user.last_name
+    assert body["role"] == user.role
+    assert body["phone"] == user.phone
+    assert body["address"] == user.address
+    assert body["is_active"] == user.is_active
+
+
+def user_row(user: User) -> dict[str, Any]:
+    """Every column of a user as stored now (compare before and after a refused write)."""
+    return User.objects.filter(pk=user.pk).values().get()
+
+
+def table_counts() -> dict[str, int]:
+    """Rows of every table a refused accounts request could have written to."""
+    from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    return {
+        "users": User.objects.count(),
+        "role_changes": RoleChange.objects.count(),
+        "outstanding": OutstandingToken.objects.count(),
+        "blacklisted": BlacklistedToken.objects.count(),
+        "throttle": ThrottleWindow.objects.count(),
+    }

@@ -1,0 +1,42 @@
+"""Two refreshes with one token at the same moment: exactly one may win (over real HTTP)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from ninja_jwt.token_blacklist.models import OutstandingToken
+from tests.client import tokens_for
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RACERS = 8
+
+
+def _refresh(url: str, token: str, start: threading.Barrier) -> int:
+    request = urllib.request.Request(
+        url, data=json.dumps({"refresh": token}).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
+    start.wait()
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_concurrent_refreshes_with_one_token_only_one_wins(live_server) -> None:
+    user = CustomerFactory()
+    refresh = tokens_for(user).refresh
+    start = threading.Barrier(RACERS)
+    with ThreadPoolExecutor(RACERS) as pool:
+        statuses = list(pool.map(lambda _: _refresh(live_server.url + "/api/token/refresh/", refresh, start), range(RACERS)))
+    assert sorted(statuses) == [200] + [401] * (RACERS - 1)
+    # The login pair's refresh plus exactly one rotated token.
+    assert OutstandingToken.objects.filter(user=user).count() == 2

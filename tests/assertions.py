@@ -1,0 +1,32 @@
+"""Assertions on the contract's response shapes, shared by every test package."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+
+VALIDATION_ITEM_KEYS = {"loc", "msg", "type"}
+
+
+def assert_json(response: HttpResponse, status: int) -> Any:
+    """The status, a JSON content type, and the decoded body."""
+    assert response.status_code == status, (response.status_code, response.content[:500])
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    return response.json()
+
+
+def assert_validation_error(response: HttpResponse, *locs: list[str | int]) -> list[dict[str, Any]]:
+    """A 422 in Ninja's shape; every `loc` given is among the errors' locations."""
+    body = assert_json(response, 422)
+    assert set(body) == {"detail"}, body
+    errors = body["detail"]
+    assert isinstance(errors, list) and errors, body
+    for error in errors:
+        assert VALIDATION_ITEM_KEYS <= set(error) <= VALIDATION_ITEM_KEYS | {"ctx"}, error
+        assert isinstance(error["loc"], list) and isinstance(error["type"], str)
+        assert isinstance(error["msg"], str) and error["msg"], error
+    reported = [error["loc"] for error in errors]
+    for loc in locs:
+        assert loc in reported, (loc, reported)
+    return errors

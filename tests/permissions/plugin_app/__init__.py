@@ -1,0 +1,1 @@
+"""A tiny app with its own policies.py, to show discovery needs no change to permissions/."""

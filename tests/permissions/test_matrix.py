@@ -1,0 +1,178 @@
+"""The role-by-endpoint matrix, generated from the API and the policy registry.
+
+Every operation of `api.main.api` is called by an anonymous caller and by a user of
+each role. The expected answer comes from the registry, never from a hand-written
+list, so a new operation or policy is covered the day it is added:
+
+- anonymous, non-public policy                  -> 401
+- signed in, role not granted the policy        -> 403 naming the policy
+- otherwise                                     -> allowed: neither 401 nor 403
+  (2xx, 404, 409 or 422 because the body is an empty `{}`)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.roles import Role
+from api.main import api
+from permissions.checks import api_operations
+from permissions.endpoints import declared_policy
+from permissions.policies import AUTHENTICATED
+from permissions.registry import policies
+from tests.client import ApiClient
+from tests.factories import CustomerFactory, TaskFactory, UserFactory
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+PLACEHOLDER = re.compile(r"{(\w+)}")
+
+#: How to fill a path parameter: an id of a real object the caller may touch.
+#: `caller` is None for the anonymous caller; `spare` is another, ordinary user.
+PATH_OBJECTS: dict[str, Callable[[User | None, User], int]] = {
+    # The spare user, never the caller: no self-demotion or own-role raise gets in the way.
+    "user_id": lambda caller, spare: spare.pk,
+    # The caller's own task (the spare user's for an anonymous caller).
+    "task_id": lambda caller, spare: TaskFactory(owner=caller or spare).pk,
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    path: str  # as the API routes it, e.g. "/tasks/{task_id}/"
+    policy: str
+    role: Role | None  # None: anonymous
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.path} as {self.role or 'anonymous'}"
+
+
+def operations() -> list[tuple[str, str, str | None]]:
+    """(method, path, declared policy) of every operation of the project's API."""
+    return [(method, path, declared_policy(op)) for method, path, op in api_operations(api)]
+
+
+def cases() -> list[Case]:
+    """Built at collection time: pytest-django has set Django up before importing tests."""
+    return [
+        Case(method, path, policy, role)
+        for method, path, policy in operations()
+        for role in (None, *Role)
+    ]
+
+
+CASES = cases()
+
+
+def api_root() -> str:
+    return reverse(f"{api.urls_namespace}:api-root")
+
+
+def fill_path(path: str, caller: User | None, spare: User) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in PATH_OBJECTS:
+            pytest.fail(f"No object builder for path parameter {{{name}}}: add one to PATH_OBJECTS.")
+        return str(PATH_OBJECTS[name](caller, spare))
+
+    return api_root() + PLACEHOLDER.sub(value, path).lstrip("/")
+
+
+def call(client: ApiClient, method: str, url: str) -> Any:
+    send = getattr(client, method.lower())
+    return send(url, {}) if method in BODY_METHODS else send(url)
+
+
+def detail_of(response: Any) -> str:
+    body = response.json()
+    assert isinstance(body, dict) and "detail" in body, body
+    return str(body["detail"])
+
+
+def test_the_matrix_covers_every_operation_and_caller() -> None:
+    ops = operations()
+    assert ops, "the project API has no operation"
+    assert len(CASES) == len(ops) * (1 + len(Role))
+    assert all(policy is not None for _, _, policy in ops), "an operation declares no policy"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_role_by_endpoint(case: Case, db: None) -> None:
+    policy = policies.get(case.policy)
+    caller = None if case.role is None else UserFactory(role=case.role)
+    spare = CustomerFactory()
+    url = fill_path(case.path, caller, spare)
+
+    response = call(ApiClient(caller), case.method, url)
+    status = response.status_code
+    seen = f"{case.id}: {status} {response.content[:300]!r}"
+
+    if caller is None:
+        expected_allowed = policy.anonymous
+    else:
+        expected_allowed = case.role in policies.roles_for(case.policy)
+        assert policies.allows(caller, case.policy) is expected_allowed
+
+    if caller is None and not expected_allowed:
+        assert status == 401, seen
+        assert response.headers["WWW-Authenticate"].startswith("Bearer"), seen
+    elif not expected_allowed:
+        assert status == 403, seen
+        assert f"'{case.policy}'" in detail_of(response), seen
+    else:
+        assert status != 401, seen
+        if status == 403:
+            # An object-level refusal may be legitimate elsewhere, but never the role check.
+            assert f"'{case.policy}'" not in detail_of(response), f"role check refused a granted role: {seen}"
+            pytest.fail(f"an object-level 403 with inputs chosen to avoid one: {seen}")
+        assert status < 500, seen
+
+
+# --- the same matrix, as the OpenAPI document publishes it --------------------------------
+
+
+def openapi_operations() -> list[tuple[str, str, dict[str, Any]]]:
+    schema = api.get_openapi_schema()
+    return [
+        (method.upper(), path, operation)
+        for path, path_item in schema["paths"].items()
+        if path.startswith("/api/")
+        for method, operation in path_item.items()
+    ]
+
+
+def test_openapi_lists_every_operation_of_the_api() -> None:
+    documented = {(method, path) for method, path, _ in openapi_operations()}
+    routed = {(method, api_root() + path.lstrip("/")) for method, path, _ in operations()}
+    assert documented == routed
+
+
+OPENAPI_OPERATIONS = openapi_operations()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "operation"), OPENAPI_OPERATIONS, ids=[f"{m} {p}" for m, p, _ in OPENAPI_OPERATIONS]
+)
+def test_openapi_operation_states_its_policy(method: str, path: str, operation: dict[str, Any]) -> None:
+    x_policy = operation.get("x-policy")
+    assert x_policy, f"{method} {path} has no x-policy"
+    policy = policies.get(x_policy["name"])
+    assert x_policy["roles"] == [str(role) for role in policies.roles_for(policy)]
+    assert x_policy["description"] == policy.description
+    responses = {str(code) for code in operation["responses"]}
+
+    if policy.anonymous:
+        assert not operation.get("security"), f"public {method} {path} asks for a token"
+        return
+    assert operation.get("security"), f"{method} {path} states no security"
+    assert "401" in responses, f"{method} {path} documents no 401"
+    if policy.name != AUTHENTICATED.name:
+        assert "403" in responses, f"{method} {path} documents no 403"
