@@ -10,7 +10,7 @@ MYSQL_URL ?= mysql://root@127.0.0.1:3306/nexora
 # Tests run with debug off, like production; this key exists only for them.
 TEST_ENV := DJANGO_SECRET_KEY=test-only-insecure-key-0123456789abcdefghijklmnopqrstuvwxyz DJANGO_DEBUG=0
 
-.PHONY: run serve test test-mysql test-frontend ci mariadb-up openapi
+.PHONY: run serve test test-mysql test-frontend test-fuzz ci mariadb-up openapi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,8 @@ test: $(VENV)/.installed-dev
 test-mysql: $(VENV)/.installed-dev mariadb-up
 	$(TEST_ENV) DATABASE_URL=$(MYSQL_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## What CI runs: both.
-ci: test test-mysql test-frontend
+## What CI runs (.ci/run calls these one by one).
+ci: test test-mysql test-frontend test-fuzz
 
 mariadb-up:
 	@$(BIN)/python .ci/wait_for_mariadb.py --start
@@ -52,6 +52,10 @@ mariadb-up:
 openapi: $(VENV)/.installed-runtime
 	DJANGO_DEBUG=1 $(BIN)/python manage.py export_openapi_schema --api api.main.api --output docs/openapi.json --indent 2 --sorted
 	@echo >> docs/openapi.json
+
+## Schemathesis against gunicorn, signed in as each role and as nobody (about 2 minutes).
+test-fuzz: $(VENV)/.installed-dev
+	$(BIN)/python -m tests.fuzz.schemathesis_roles
 
 ## Frontend check: TypeScript types generated from docs/openapi.json must type-check a typed client.
 test-frontend:

@@ -57,7 +57,7 @@ def _json_integer(value: object) -> object:
 
 
 #: An id in a JSON body: a JSON integer, never a string.
-BodyId = Annotated[int, BeforeValidator(_json_integer), Field(ge=1, le=MAX_ID)]
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_json_integer)]
 
 
 class InputSchema(Schema):

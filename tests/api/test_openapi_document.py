@@ -49,3 +49,20 @@ def test_every_operation_has_a_readable_id_tag_summary_and_error_schema() -> Non
                     if operation_id == "health":
                         expected = "HealthOut"  # says which part is down
                     assert schema.endswith("/" + expected), f"{where} {status}"
+
+
+def _keys_anywhere(node: object) -> set[str]:
+    if isinstance(node, dict):
+        return set(node) | {key for value in node.values() for key in _keys_anywhere(value)}
+    if isinstance(node, list):
+        return {key for value in node for key in _keys_anywhere(value)}
+    return set()
+
+
+def test_constraints_are_spelled_in_json_schema_not_pydantic() -> None:
+    """`ge`/`le` leak out when a constraint follows a validator in `Annotated`: clients and
+    fuzzers then ignore the bound (schemathesis sent assignee_id 0 as valid data)."""
+    components = json.loads(current_document())["components"]
+    assert _keys_anywhere(components) & {"ge", "le", "gt", "lt"} == set()
+    body_id = components["schemas"]["TaskCreateIn"]["properties"]["assignee_id"]["anyOf"][0]
+    assert body_id == {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
