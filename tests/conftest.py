@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from accounts.models import User
+from tests import client as api_client
 from tests.client import ApiClient
 from tests.factories import AdminFactory, CustomerFactory, SellerFactory
 
@@ -55,3 +56,15 @@ def admin_client(admin: User) -> ApiClient:
 def client_for(db: None) -> Callable[[User | None], ApiClient]:
     """`client_for(user)`: an API client signed in as any user (None: anonymous)."""
     return ApiClient
+
+
+@pytest.fixture
+def auth_header(db: None) -> Callable[[User], dict[str, str]]:
+    """`auth_header(user)`: `headers=` with a Bearer access token, for any test client."""
+    return api_client.auth_header
+
+
+@pytest.fixture
+def tokens_for(db: None) -> Callable[[User], api_client.TokenPair]:
+    """`tokens_for(user)`: a real access/refresh pair, without going through login."""
+    return api_client.tokens_for
