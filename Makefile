@@ -32,7 +32,7 @@ run: $(VENV)/.installed-runtime
 ## Production-style: debug off, gunicorn; needs DJANGO_SECRET_KEY.
 serve: $(VENV)/.installed-runtime
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/gunicorn project.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --no-control-socket
+	GUNICORN_BIND=$${GUNICORN_BIND:-$(HOST):$(PORT)} $(BIN)/gunicorn -c gunicorn.conf.py
 
 ## The whole suite on SQLite.
 test: $(VENV)/.installed-dev

@@ -14,6 +14,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
 
 from project.exceptions import BadRequest, Conflict, Forbidden, InvalidCredentials, InvalidField
 
@@ -95,9 +96,14 @@ def login(*, request: HttpRequest, email: str, password: str) -> tuple[User, tok
     check_login_allowed(request, email)
     user = authenticate(request, email=email, password=password)
     if user is None:
-        audit.info("login failed", extra={"client": client_address(request)})
+        # Never the password; the address (PII) only as a keyed digest: enough to see one
+        # account guessed at from many clients, useless to anyone without the secret key.
+        email_digest = salted_hmac("nexora.audit.email", email).hexdigest()[:16]
+        audit.info(
+            "login failed", extra={"event": "login_failed", "client": client_address(request), "email_digest": email_digest}
+        )
         raise LoginFailed()
-    audit.info("login", extra={"user_id": user.pk})
+    audit.info("login", extra={"event": "login", "user_id": user.pk, "client": client_address(request)})
     return user, tokens.issue_pair(user)
 
 
@@ -118,7 +124,9 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
         user.set_password(new_password)
         user.save(update_fields=["password"])
         tokens.revoke_all(user)
-        return tokens.issue_pair(user)
+        pair = tokens.issue_pair(user)
+    audit.info("password changed", extra={"event": "password_changed", "user_id": user.pk})
+    return pair
 
 
 def _lock_active_admins() -> set[int]:
@@ -145,7 +153,10 @@ def user_set_role(*, actor: User | None, user: User, role: Role) -> User:
         RoleChange.objects.create(actor=actor, user=user, old_role=old_role, new_role=role)
     audit.info(
         "role changed",
-        extra={"actor_id": actor.pk if actor else None, "user_id": user.pk, "old_role": old_role, "new_role": role},
+        extra={
+            "event": "role_changed", "actor_id": actor.pk if actor else None, "user_id": user.pk,
+            "old_role": old_role, "new_role": role,
+        },
     )
     return user
 
@@ -160,7 +171,9 @@ def user_deactivated(*, actor: User | None, user: User) -> None:
     Reactivating does not revive them: the token version stays bumped.
     """
     tokens.revoke_all(user)
-    audit.info("user deactivated", extra={"actor_id": actor.pk if actor else None, "user_id": user.pk})
+    audit.info(
+        "user deactivated", extra={"event": "user_deactivated", "actor_id": actor.pk if actor else None, "user_id": user.pk}
+    )
 
 
 def user_update(*, actor: User, user: User, **changes: Any) -> User:
@@ -179,3 +192,4 @@ def user_update(*, actor: User, user: User, **changes: Any) -> User:
 def logout_all(*, user: User) -> None:
     with transaction.atomic():
         tokens.revoke_all(user)
+    audit.info("logged out everywhere", extra={"event": "logout_all", "user_id": user.pk})

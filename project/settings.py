@@ -69,6 +69,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a request id for every request, and one log line with the status actually sent.
+    "api.request_log.RequestLogMiddleware",
+    # Outside JsonApiErrorsMiddleware, so the JSON errors it makes carry the security headers too.
+    "api.headers.ApiSecurityHeadersMiddleware",
     "api.middleware.JsonApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -192,6 +196,9 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/.*$"
 # The API authenticates with bearer tokens only, so browsers never need to send cookies.
 CORS_ALLOW_CREDENTIALS = False
+# Response headers a frontend on another origin may read beyond the safelisted few: the
+# request id to quote in a bug report, and how long to wait after a 429 or 503.
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After"]
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MiB: far above any valid body.
 
@@ -233,12 +240,35 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# One JSON object per line on stdout (project/logging.py), each with the request's id;
+# LOG_FORMAT=plain gives one readable line per record instead, for a terminal.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").lower()
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'plain', not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "filters": {"request_id": {"()": "project.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "project.logging.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # With DEBUG on, this logs every SQL statement with its parameters: password hashes
+        # and refresh tokens. Never at DEBUG, whatever LOG_LEVEL says.
+        "django.db.backends": {"level": "INFO"},
+    },
 }
 
 # The NinjaAPI objects whose every operation must declare a policy (permissions.E001).

@@ -1,0 +1,54 @@
+"""Deleting rows that can no longer matter, so the token and throttle tables stay bounded.
+
+Every login and refresh adds an OutstandingToken row and every login attempt may add
+ThrottleWindow rows; nothing else ever deletes them. `manage.py flush_expired` runs these
+from cron or a systemd timer. Deletes go in batches, each its own short transaction, so a
+backlog of a million rows never holds a long lock on a table that logins write to.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import models, transaction
+from django.utils import timezone
+from ninja_jwt.token_blacklist.models import OutstandingToken
+
+from .models import ThrottleWindow
+
+BATCH_SIZE = 5_000
+
+#: A window is deleted this long after it ended, not at once: a worker whose clock lags may
+#: still count into it, and a deleted window would restart that count at zero.
+THROTTLE_WINDOW_GRACE = timedelta(minutes=1)
+
+
+def _delete_in_batches(queryset: models.QuerySet, batch_size: int) -> int:
+    """Delete the rows of `queryset`, `batch_size` primary keys at a time; return how many."""
+    model = queryset.model
+    deleted = 0
+    while True:
+        # Oldest first along the primary key: the expired rows are the old ones, so the scan
+        # stops early (OutstandingToken has no index on expires_at).
+        batch = list(queryset.order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            return deleted
+        with transaction.atomic():
+            _, per_model = model.objects.filter(pk__in=batch).delete()
+        deleted += per_model.get(model._meta.label, 0)
+
+
+def flush_expired_tokens(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
+    """Delete refresh tokens past their expiry (their blacklist rows go with them); return how many.
+
+    Safe at any time: an expired token is refused by its `exp` claim before any row is read,
+    and a token whose row is gone is refused too (tokens.rotate and revoke fail closed).
+    """
+    now = now or timezone.now()
+    return _delete_in_batches(OutstandingToken.objects.filter(expires_at__lte=now), batch_size)
+
+
+def flush_throttle_windows(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
+    """Delete login-throttle windows that ended (a count is only read in its own window)."""
+    now = now or timezone.now()
+    return _delete_in_batches(ThrottleWindow.objects.filter(expires_at__lte=now - THROTTLE_WINDOW_GRACE), batch_size)

@@ -1,0 +1,34 @@
+"""`manage.py flush_expired`: delete expired refresh tokens and finished login-throttle windows.
+
+Run it daily (cron or a systemd timer). Unlike ninja-jwt's `flushexpiredtokens`, which
+deletes in one unbounded statement and knows nothing of the throttle table, it deletes in
+batches and covers both tables. Running it twice deletes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from accounts.housekeeping import BATCH_SIZE, flush_expired_tokens, flush_throttle_windows
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+class Command(BaseCommand):
+    help = "Delete expired refresh tokens (with their blacklist entries) and finished login-throttle windows."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE,
+                            help=f"rows per DELETE statement (default {BATCH_SIZE})")
+
+    def handle(self, *args: Any, batch_size: int, **options: Any) -> None:
+        tokens = flush_expired_tokens(batch_size=batch_size)
+        windows = flush_throttle_windows(batch_size=batch_size)
+        self.stdout.write(f"Deleted {tokens} expired refresh tokens and {windows} finished throttle windows.")

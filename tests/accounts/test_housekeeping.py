@@ -1,0 +1,153 @@
+"""flush_expired: expired refresh tokens and finished throttle windows go, nothing live does,
+and the tables stay bounded however long the service runs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from io import StringIO
+from typing import Any
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from accounts.housekeeping import flush_expired_tokens, flush_throttle_windows
+from accounts.models import ThrottleWindow, User
+from tests.client import ApiClient, tokens_for
+from tests.factories import PASSWORD, CustomerFactory
+
+START = datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc)
+REFRESH_LIFETIME = timedelta(days=settings.JWT_REFRESH_DAYS)
+
+
+def login(user: User) -> dict[str, Any]:
+    response = ApiClient().post("/api/login/", {"email": user.email, "password": PASSWORD})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def refresh(token: str) -> Any:
+    return ApiClient().post("/api/token/refresh/", {"refresh": token})
+
+
+def flush_expired(*args: str) -> str:
+    out = StringIO()
+    call_command("flush_expired", *args, stdout=out)
+    return out.getvalue()
+
+
+def remaining_tokens() -> set[str]:
+    return set(OutstandingToken.objects.values_list("token", flat=True))
+
+
+def test_flush_expired_deletes_expired_tokens_and_finished_windows_only(db: None) -> None:
+    alice, bob = CustomerFactory(), CustomerFactory()
+    with time_machine.travel(START, tick=False):
+        alice_first = login(alice)
+        alice_second = refresh(alice_first["refresh"]).json()  # rotated: keeps the session's expiry
+    with time_machine.travel(START + timedelta(days=5), tick=False):
+        bob_pair = login(bob)
+    assert (OutstandingToken.objects.count(), BlacklistedToken.objects.count(), ThrottleWindow.objects.count()) == (3, 1, 2)
+
+    with time_machine.travel(START + REFRESH_LIFETIME + timedelta(hours=1), tick=False):
+        first_run = flush_expired()
+        second_run = flush_expired()
+        still_works = refresh(bob_pair["refresh"])
+
+    assert first_run == "Deleted 2 expired refresh tokens and 2 finished throttle windows.\n"
+    assert second_run == "Deleted 0 expired refresh tokens and 0 finished throttle windows.\n"
+    assert still_works.status_code == 200
+    assert remaining_tokens() == {bob_pair["refresh"], still_works.json()["refresh"]}
+    assert list(BlacklistedToken.objects.values_list("token__token", flat=True)) == [bob_pair["refresh"]]
+    assert not ThrottleWindow.objects.exists()
+    assert alice_second["refresh"] not in remaining_tokens()
+
+
+def test_a_token_is_kept_until_the_moment_it_expires(customer: User) -> None:
+    with time_machine.travel(START, tick=False):
+        pair = tokens_for(customer)
+    expires_at = OutstandingToken.objects.get().expires_at
+
+    assert flush_expired_tokens(now=expires_at - timedelta(seconds=1)) == 0
+    assert remaining_tokens() == {pair.refresh}
+    assert flush_expired_tokens(now=expires_at) == 1
+    assert remaining_tokens() == set()
+
+
+def test_a_flushed_token_cannot_be_refreshed(customer: User) -> None:
+    """Belt and braces: a deleted row is refused like an unknown token, never accepted."""
+    pair = tokens_for(customer)
+    OutstandingToken.objects.all().delete()
+
+    assert refresh(pair.refresh).status_code == 401
+
+
+def test_throttle_windows_are_kept_a_minute_after_they_end(db: None) -> None:
+    now = START
+    for key, ended_ago in [("ended-61s", 61), ("ended-60s", 60), ("ended-30s", 30), ("live", -30)]:
+        ThrottleWindow.objects.create(key=key, count=3, expires_at=now - timedelta(seconds=ended_ago))
+
+    assert flush_throttle_windows(now=now) == 2
+    assert set(ThrottleWindow.objects.values_list("key", flat=True)) == {"ended-30s", "live"}
+
+
+def test_live_throttle_counts_survive_a_flush(customer: User) -> None:
+    with time_machine.travel(START, tick=False):
+        for _ in range(3):
+            ApiClient().post("/api/login/", {"email": customer.email, "password": "Wrong-Passw0rd-guess"})
+        assert flush_expired() == "Deleted 0 expired refresh tokens and 0 finished throttle windows.\n"
+
+    assert sorted(ThrottleWindow.objects.values_list("count", flat=True)) == [3, 3]
+
+
+def test_deletes_go_in_batches(db: None) -> None:
+    users = CustomerFactory.create_batch(5)
+    with time_machine.travel(START, tick=False):
+        for user in users:
+            refresh(login(user)["refresh"])  # 10 tokens, 5 of them blacklisted
+    now = START + REFRESH_LIFETIME
+
+    with CaptureQueriesContext(connection) as queries:
+        deleted = flush_expired_tokens(now=now, batch_size=4)
+
+    token_deletes = [query["sql"] for query in queries.captured_queries
+                     if query["sql"].startswith('DELETE FROM "token_blacklist_outstandingtoken"')]
+    assert deleted == 10
+    assert len(token_deletes) == 3  # 4 + 4 + 2
+    assert (OutstandingToken.objects.count(), BlacklistedToken.objects.count()) == (0, 0)
+
+
+def test_batch_size_must_be_positive(db: None) -> None:
+    with pytest.raises(CommandError, match="batch-size"):
+        flush_expired("--batch-size", "0")
+    assert flush_expired("--batch-size", "1") == "Deleted 0 expired refresh tokens and 0 finished throttle windows.\n"
+
+
+def test_tables_stay_bounded_with_a_daily_flush(db: None) -> None:
+    """Each day every user logs in and refreshes once (two token rows); the flush runs each evening.
+    After the flush, only the last JWT_REFRESH_DAYS days of sessions are left."""
+    users = CustomerFactory.create_batch(2)
+    rows_per_day = len(users) * 2
+    days = settings.JWT_REFRESH_DAYS + 3
+    after_each_flush = []
+    for day in range(days):
+        morning = START + timedelta(days=day)
+        with time_machine.travel(morning, tick=False):
+            for user in users:
+                assert refresh(login(user)["refresh"]).status_code == 200
+        with time_machine.travel(morning + timedelta(hours=14), tick=False):
+            flush_expired()
+        after_each_flush.append(
+            (OutstandingToken.objects.count(), BlacklistedToken.objects.count(), ThrottleWindow.objects.count())
+        )
+
+    bound = rows_per_day * settings.JWT_REFRESH_DAYS
+    assert [tokens for tokens, _, _ in after_each_flush] == [
+        min(day + 1, settings.JWT_REFRESH_DAYS) * rows_per_day for day in range(days)
+    ]
+    assert max(tokens for tokens, _, _ in after_each_flush) == bound
+    assert after_each_flush[-1] == (bound, bound // 2, 0)
