@@ -10,7 +10,7 @@ MYSQL_URL ?= mysql://root@127.0.0.1:3306/nexora
 # Tests run with debug off, like production; this key exists only for them.
 TEST_ENV := DJANGO_SECRET_KEY=test-only-insecure-key-0123456789abcdefghijklmnopqrstuvwxyz DJANGO_DEBUG=0
 
-.PHONY: run serve test test-mysql test-frontend test-fuzz ci mariadb-up openapi
+.PHONY: run serve test test-mysql test-frontend test-fuzz test-deploy ci mariadb-up openapi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,7 @@ test-mysql: $(VENV)/.installed-dev mariadb-up
 	$(TEST_ENV) DATABASE_URL=$(MYSQL_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## What CI runs (.ci/run calls these one by one).
-ci: test test-mysql test-frontend test-fuzz
+ci: test test-mysql test-frontend test-fuzz test-deploy
 
 mariadb-up:
 	@$(BIN)/python .ci/wait_for_mariadb.py --start
@@ -60,3 +60,7 @@ test-fuzz: $(VENV)/.installed-dev
 ## Frontend check: TypeScript types generated from docs/openapi.json must type-check a typed client.
 test-frontend:
 	cd frontend-typecheck && npm ci --no-audit --no-fund --loglevel=error && npm run --silent typecheck
+
+## Two gunicorn instances behind nginx on loopback, sharing MariaDB (installs nginx if missing; < 2 minutes).
+test-deploy: $(VENV)/.installed-runtime mariadb-up
+	$(BIN)/python deploy/check_two_instances.py

@@ -115,6 +115,10 @@ if _database["ENGINE"] == "django.db.backends.mysql":
         "charset": "utf8mb4",
         "init_command": "SET sql_mode='STRICT_TRANS_TABLES', NAMES utf8mb4",
         "connect_timeout": 5,
+        # A server that accepted the connection but stopped answering: give up before
+        # gunicorn's 30 s worker timeout, so the client gets a JSON 503, not a dropped socket.
+        "read_timeout": 20,
+        "write_timeout": 20,
         **_database.get("OPTIONS", {}),
     }
     _database["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}

@@ -9,118 +9,29 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import dj_database_url
 import pytest
 
+from tests.live_server import Gunicorn, Http, migrate, server_env, throwaway_database
+
 pytestmark = pytest.mark.e2e
-
-ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = Path(sys.executable).with_name("gunicorn")
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-class Http:
-    def __init__(self, base: str) -> None:
-        self.base = base
-
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None,
-             headers: dict[str, str] | None = None, raw: bytes | None = None) -> Reply:
-        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        request = urllib.request.Request(self.base + path, data=data, method=method)
-        if body is not None and raw is None:
-            request.add_header("Content-Type", "application/json")
-        if token:
-            request.add_header("Authorization", f"Bearer {token}")
-        for name, value in (headers or {}).items():
-            request.add_header(name, value)
-        try:
-            with urllib.request.urlopen(request, timeout=20) as response:
-                return Reply(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
-        except urllib.error.HTTPError as error:
-            return Reply(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    outer = os.environ.get("DATABASE_URL", "")
-    if not outer.startswith("mysql"):
-        yield f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'db.sqlite3'}"
-        return
-    import pymysql
-
-    config = dj_database_url.parse(outer)
-    name = f"nexora_e2e_{uuid.uuid4().hex[:8]}"
-    connection = pymysql.connect(host=config["HOST"], port=int(config["PORT"] or 3306), user=config["USER"],
-                                 password=config["PASSWORD"] or "")
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    try:
-        yield outer.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS {name}")
-        connection.close()
+    with throwaway_database(os.environ.get("DATABASE_URL", ""), tmp_path_factory.mktemp("e2e"), "nexora_e2e") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
-def server(database_url: str) -> Iterator[Http]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "e2e-only-insecure-key-0123456789abcdefghijklmnopqrstuvwxyz",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LOGIN_RATE": "1000/m",
-        "HOME": str(ROOT),
-    }
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    process = subprocess.Popen(
-        [str(GUNICORN), "project.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--no-control-socket"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    http = Http(f"http://127.0.0.1:{port}")
-    try:
-        for _ in range(100):
-            try:
-                if http.call("GET", "/api/health/").status == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.1)
-        else:
-            raise RuntimeError("gunicorn did not come up: " + process.stderr.read1().decode() if process.stderr else "")
-        yield http
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Http]:
+    env = server_env(database_url, LOGIN_RATE="1000/m")
+    migrate(env)
+    with Gunicorn(env, tmp_path_factory.mktemp("e2e-logs"), workers=2) as gunicorn:
+        yield gunicorn.http
 
 
 def test_auth_walkthrough_over_http(server: Http) -> None:
