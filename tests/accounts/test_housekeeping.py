@@ -115,7 +115,7 @@ def test_deletes_go_in_batches(db: None) -> None:
         deleted = flush_expired_tokens(now=now, batch_size=4)
 
     token_deletes = [query["sql"] for query in queries.captured_queries
-                     if query["sql"].startswith('DELETE FROM "token_blacklist_outstandingtoken"')]
+                     if query["sql"].replace("`", '"').startswith('DELETE FROM "token_blacklist_outstandingtoken"')]
     assert deleted == 10
     assert len(token_deletes) == 3  # 4 + 4 + 2
     assert (OutstandingToken.objects.count(), BlacklistedToken.objects.count()) == (0, 0)
