@@ -10,7 +10,7 @@ MYSQL_URL ?= mysql://root@127.0.0.1:3306/nexora
 # Tests run with debug off, like production; this key exists only for them.
 TEST_ENV := DJANGO_SECRET_KEY=test-only-insecure-key-0123456789abcdefghijklmnopqrstuvwxyz DJANGO_DEBUG=0
 
-.PHONY: run serve test test-mysql test-frontend test-fuzz test-deploy ci mariadb-up openapi
+.PHONY: run serve test test-mysql test-frontend test-fuzz test-deploy ci mariadb-up openapi bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,3 +64,12 @@ test-frontend:
 ## Two gunicorn instances behind nginx on loopback, sharing MariaDB (installs nginx if missing; < 2 minutes).
 test-deploy: $(VENV)/.installed-runtime mariadb-up
 	$(BIN)/python deploy/check_two_instances.py
+
+## Benchmark: the API under wrk against a floor of bare Django views (docs/performance.md).
+## Options: make bench ARGS="--large --database mysql --workers 4" (see .venv/bin/python -m bench.run --help).
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.run $(ARGS)
+
+$(VENV)/.installed-bench: requirements.txt bench/requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt -r bench/requirements.txt
+	touch $@

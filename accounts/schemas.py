@@ -10,7 +10,8 @@ from django.core.validators import validate_email
 from ninja import Schema
 from pydantic import AfterValidator, StrictBool, WithJsonSchema
 
-from api.types import InputSchema, query_text, text
+from api.schemas import RowOut
+from api.types import InputSchema, QueryParams, query_text, text
 
 from .managers import normalize_email
 from .roles import Role
@@ -43,7 +44,7 @@ Token = text(4096, min_length=1)
 # --- responses -------------------------------------------------------------------------
 
 
-class UserOut(Schema):
+class UserOut(RowOut):
     id: int
     email: str
     first_name: str
@@ -64,7 +65,7 @@ class LoginOut(TokenPairOut):
     user: UserOut
 
 
-class RoleChangeOut(Schema):
+class RoleChangeOut(RowOut):
     id: int
     actor_id: int | None
     user_id: int
@@ -121,7 +122,7 @@ class RoleIn(InputSchema):
     role: Role
 
 
-class UserFilters(Schema):
+class UserFilters(QueryParams):
     role: Role | None = None
     is_active: bool | None = None
     search: query_text(100) | None = None  # type: ignore[valid-type]

@@ -57,19 +57,40 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def _count(key: str, rate: Rate, now: datetime) -> int:
-    window = int(now.timestamp()) // rate.seconds
-    row_key = f"{key}:{rate.seconds}:{window}"
+class _NewWindow(Exception):
+    """Some key has no row yet in this window: the batched UPDATE is rolled back."""
+
+
+def _count_one(row_key: str, expires_at: datetime) -> None:
     if not ThrottleWindow.objects.filter(key=row_key).update(count=F("count") + 1):
-        expires_at = datetime.fromtimestamp((window + 1) * rate.seconds, tz=timezone.utc)
         try:
             with transaction.atomic():
                 ThrottleWindow.objects.create(key=row_key, count=1, expires_at=expires_at)
         except IntegrityError:  # another worker created it first
             ThrottleWindow.objects.filter(key=row_key).update(count=F("count") + 1)
-        else:
-            ThrottleWindow.objects.filter(expires_at__lt=now - timedelta(seconds=rate.seconds)).delete()
-    return ThrottleWindow.objects.filter(key=row_key).values_list("count", flat=True).get()
+
+
+def _count(keys: list[str], rate: Rate, now: datetime) -> list[int]:
+    """Count one attempt for each key in the current window; the counts, in the order of `keys`.
+
+    Usually one UPDATE raises every key's row and one SELECT reads them back. When a key
+    starts a new window (no row yet) that UPDATE is rolled back and the keys are counted
+    one by one, creating the missing rows, so no attempt is counted twice or lost.
+    """
+    window = int(now.timestamp()) // rate.seconds
+    row_keys = [f"{key}:{rate.seconds}:{window}" for key in keys]
+    rows = ThrottleWindow.objects.filter(key__in=row_keys)
+    try:
+        with transaction.atomic():
+            if rows.update(count=F("count") + 1) < len(row_keys):
+                raise _NewWindow()
+    except _NewWindow:
+        expires_at = datetime.fromtimestamp((window + 1) * rate.seconds, tz=timezone.utc)
+        for row_key in row_keys:
+            _count_one(row_key, expires_at)
+        ThrottleWindow.objects.filter(expires_at__lt=now - timedelta(seconds=rate.seconds)).delete()
+    counts = dict(rows.values_list("key", "count"))
+    return [counts[row_key] for row_key in row_keys]
 
 
 def check_login_allowed(request: HttpRequest, email: str) -> None:
@@ -77,10 +98,7 @@ def check_login_allowed(request: HttpRequest, email: str) -> None:
     rate = Rate.parse(settings.LOGIN_RATE)
     now = dj_timezone.now()
     email_digest = hashlib.sha256(email.encode()).hexdigest()
-    counts = [
-        _count(f"login:addr:{client_address(request)[:64]}", rate, now),
-        _count(f"login:email:{email_digest}", rate, now),
-    ]
+    counts = _count([f"login:addr:{client_address(request)[:64]}", f"login:email:{email_digest}"], rate, now)
     if max(counts) > rate.limit:
         window_end = (int(now.timestamp()) // rate.seconds + 1) * rate.seconds
         raise Throttled(max(1, math.ceil(window_end - now.timestamp())))

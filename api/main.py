@@ -15,6 +15,7 @@ from tasks.api import router as tasks_router
 from .errors import install_exception_handlers
 from .health import router as health_router
 from .parser import StrictJSONParser
+from .renderers import ApiJSONRenderer
 from .schemas import ErrorOut, ValidationErrorOut
 
 
@@ -49,6 +50,7 @@ api = NexoraAPI(
     description="Typed, role-aware auth and tasks API. Every operation states the policy it requires.",
     auth=JWTBearer(),
     parser=StrictJSONParser(),
+    renderer=ApiJSONRenderer(),
     urls_namespace="api",
 )
 install_exception_handlers(api)

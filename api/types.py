@@ -11,7 +11,7 @@ from typing import Annotated
 
 from ninja import Schema
 from pydantic_core import PydanticCustomError
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StrictStr, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, StringConstraints, WithJsonSchema
 
 #: Largest id a BIGINT primary key can hold; anything above is a 422, not a database error.
 MAX_ID = 2**63 - 1
@@ -58,6 +58,15 @@ def _json_integer(value: object) -> object:
 
 #: An id in a JSON body: a JSON integer, never a string.
 BodyId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_json_integer)]
+
+
+class QueryParams(BaseModel):
+    """Base of the query-string parameter groups (`Query[...]`): plain pydantic.
+
+    Ninja's `Schema` wraps every value it validates in a Python `DjangoGetter`, for
+    resolvers these groups never have; without it a list request parses its parameters
+    in about half the time. Same fields, same errors, same OpenAPI (docs/performance.md).
+    """
 
 
 class InputSchema(Schema):

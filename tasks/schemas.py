@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from ninja import Schema
 
-from api.types import BodyDate, BodyId, Id, InputSchema, query_text, text
+from api.schemas import RowOut
+from api.types import BodyDate, BodyId, Id, InputSchema, QueryParams, query_text, text
 
 from .models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Task
 
@@ -16,7 +16,7 @@ Description = text(DESCRIPTION_MAX_LENGTH)
 Ordering = Literal["created_at", "-created_at", "due_date", "-due_date", "title", "-title"]
 
 
-class TaskOut(Schema):
+class TaskOut(RowOut):
     id: int
     title: str
     description: str
@@ -46,7 +46,7 @@ class TaskUpdateIn(InputSchema):
     assignee_id: BodyId | None = None
 
 
-class TaskFilters(Schema):
+class TaskFilters(QueryParams):
     status: Task.Status | None = None
     assignee_id: Id | None = None
     search: query_text(200) | None = None  # type: ignore[valid-type]
