@@ -10,7 +10,7 @@ MYSQL_URL ?= mysql://root@127.0.0.1:3306/nexora
 # Tests run with debug off, like production; this key exists only for them.
 TEST_ENV := DJANGO_SECRET_KEY=test-only-insecure-key-0123456789abcdefghijklmnopqrstuvwxyz DJANGO_DEBUG=0
 
-.PHONY: run serve test test-mysql test-frontend test-fuzz test-deploy ci mariadb-up openapi bench
+.PHONY: run serve test test-mysql test-frontend test-fuzz test-deploy bench-smoke ci mariadb-up openapi bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,7 @@ test-mysql: $(VENV)/.installed-dev mariadb-up
 	$(TEST_ENV) DATABASE_URL=$(MYSQL_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## What CI runs (.ci/run calls these one by one).
-ci: test test-mysql test-frontend test-fuzz test-deploy
+ci: test test-mysql test-frontend test-fuzz test-deploy bench-smoke
 
 mariadb-up:
 	@$(BIN)/python .ci/wait_for_mariadb.py --start
@@ -69,6 +69,11 @@ test-deploy: $(VENV)/.installed-runtime mariadb-up
 ## Options: make bench ARGS="--large --database mysql --workers 4" (see .venv/bin/python -m bench.run --help).
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.run $(ARGS)
+
+## The harness end to end in well under a minute (CI): one short round per scenario,
+## failing on any non-2xx answer; its figures are too short to judge the budget by.
+bench-smoke: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.run --rounds 1 --duration 1 --warmup 1
 
 $(VENV)/.installed-bench: requirements.txt bench/requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt -r bench/requirements.txt

@@ -370,7 +370,9 @@ def main(argv: list[str] | None = None) -> int:
                 "large": {f"{s}/{t}": [asdict(r) for r in m.rounds] for (s, t), m in (large or {}).items()},
                 "policy": policy.stdout,
             }, indent=2))
-        return 1 if args.strict and not holds else 0
+        # A non-2xx answer is a broken run whatever the machine's noise: always a failure.
+        failed_requests = sum(m.failures for res in (empty, large or {}) for m in res.values())
+        return 1 if failed_requests or (args.strict and not holds) else 0
     finally:
         server.stop()
         database.drop(db)
