@@ -10,7 +10,8 @@ throwaway database `nexora_deploy_<random>`:
   [0] nginx in front: health, server_tokens off, JSON 413, X-Request-ID passed on;
   [1] a session spans instances: log in on A, use the token, refresh and log out on B/A;
   [2] login throttling counts across instances, per e-mail and per client address;
-  [3] instance A is SIGKILLed under load through nginx: every request still gets a 200;
+  [3] instance A is SIGKILLed under load through nginx: every request gets a 200 but
+      those A was answering at that instant (nginx retries the ones not yet begun);
   [4] teardown: nginx and both instances stopped, the database dropped, even on failure.
 
 Everything listens on 127.0.0.1 only; every wait has a timeout and the checks as a whole
@@ -427,6 +428,7 @@ def check_kill_under_load(deployment: Deployment) -> str:
         thread.start()
     time.sleep(KILL_AFTER_SECONDS)
     killed_pids = {deployment.a.master_pid, *deployment.a.worker_pids()}
+    killing = time.monotonic()
     deployment.a.kill()
     killed = time.monotonic()
     time.sleep(LOAD_SECONDS - KILL_AFTER_SECONDS)
@@ -438,7 +440,14 @@ def check_kill_under_load(deployment: Deployment) -> str:
     expect_true(all(not Path(f"/proc/{pid}").exists() for pid in killed_pids), "instance A's processes all gone")
     expect_true(refuses(deployment.a.port), "instance A's port refuses connections after the kill")
     failures = [outcome for outcome in outcomes if outcome.status != 200]
-    expect(failures[:5], [], f"requests through nginx that did not get a 200 ({len(failures)} of {len(outcomes)})")
+    # A request A was answering when SIGKILL hit may be cut after nginx sent its headers on
+    # (nginx cannot retry once the client has bytes): at most one per load thread, and only
+    # those in flight at that moment. Every other request must get a 200.
+    cut_in_flight = [outcome for outcome in failures if outcome.started <= killed and outcome.finished >= killing]
+    expect(failures[:5], cut_in_flight[:5],
+           f"requests through nginx that did not get a 200 ({len(failures)} of {len(outcomes)}), "
+           "other than those A was answering when it was killed")
+    expect_true(len(cut_in_flight) <= LOAD_THREADS, f"at most one cut request per load thread ({len(cut_in_flight)})")
     before = [outcome for outcome in outcomes if outcome.finished <= killed]
     after = [outcome for outcome in outcomes if outcome.started > killed]
     rate_before = len(before) / (killed - began)
@@ -467,7 +476,8 @@ def check_kill_under_load(deployment: Deployment) -> str:
     expect((nobody.status, nobody.headers.get("content-type"), nobody.headers.get("retry-after"), nobody.json()),
            (503, "application/json", "5", {"detail": "The service is temporarily unavailable."}),
            "nginx's answer with both instances down")
-    return (f"{len(outcomes)} requests from {LOAD_THREADS} threads in {ended - began:.1f} s, 0 failed; "
+    return (f"{len(outcomes)} requests from {LOAD_THREADS} threads in {ended - began:.1f} s, "
+            f"{len(cut_in_flight)} cut in flight by the kill, none other failed; "
             f"A killed at {killed - began:.1f} s; {rate_before:.0f} req/s before, {rate_after:.0f} req/s after "
             f"(all from B); {len(retried)} retried by nginx from A to B; then B killed too: nginx answers JSON 503")
 
