@@ -44,9 +44,8 @@ def assignment_allowed(request: HttpRequest, path_params: dict[str, object]) -> 
 @requires(TASKS_VIEW_OWN)
 @paginate(Page)
 def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> object:
-    tasks = selectors.task_list_visible_to(user=request.auth, **filters.model_dump())
     # Rows, not model instances: the page is only serialized (docs/performance.md).
-    return tasks.values(*TaskOut.model_fields)
+    return selectors.task_list_visible_to(user=request.auth, fields=TaskOut.model_fields, **filters.model_dump())
 
 
 @router.post("/", response={201: TaskOut, **error_responses(422)}, operation_id="tasks_create",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-
 from api.schemas import RowOut
 from api.types import BodyDate, BodyId, Id, InputSchema, QueryParams, query_text, text
 

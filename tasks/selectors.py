@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
@@ -19,7 +21,10 @@ def task_list_visible_to(
     assignee_id: int | None = None,
     search: str | None = None,
     ordering: str = "-created_at",
+    fields: Iterable[str] | None = None,
 ) -> QuerySet[Task]:
+    """What `user` may see, filtered and ordered; with `fields`, as rows of just those
+    columns (`values()`), for a page that is only serialized, never used as models."""
     visible = policies.visible_q(user, TASKS_VIEW_ANY, TASKS_VIEW_OWN)
     if visible is None:
         return Task.objects.none()
@@ -32,7 +37,8 @@ def task_list_visible_to(
         # icontains escapes % and _, so they match literally.
         tasks = tasks.filter(Q(title__icontains=search) | Q(description__icontains=search))
     tie_breaker = "-id" if ordering.startswith("-") else "id"
-    return tasks.order_by(ordering, tie_breaker)
+    tasks = tasks.order_by(ordering, tie_breaker)
+    return tasks.values(*fields) if fields is not None else tasks
 
 
 def task_get_visible_to(*, user: User, task_id: int) -> Task:
