@@ -7,7 +7,6 @@ import json
 import multiprocessing
 import os
 import runpy
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ from typing import Any
 
 import pytest
 from gunicorn.config import Config
+
+from tests.live_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "gunicorn.conf.py"
@@ -76,15 +77,9 @@ def test_every_name_is_a_gunicorn_setting_with_a_valid_value(monkeypatch: pytest
     assert gunicorn_config.address == [("127.0.0.1", 8000)]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.e2e
 def test_a_server_started_with_the_config_logs_json_lines_only(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         **{key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_URL", "LOG_"))},
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",

@@ -13,18 +13,14 @@ Run: `make test-fuzz` (part of CI).
 
 from __future__ import annotations
 
-import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.live_server import ROOT, Gunicorn, migrate, server_env
+
 BIN = Path(sys.executable).parent
 MAX_EXAMPLES = os.environ.get("FUZZ_MAX_EXAMPLES", "50")
 SEED = os.environ.get("FUZZ_SEED", "20261121")
@@ -43,29 +39,13 @@ CALLERS = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def login(base: str, email: str, password: str) -> str:
-    request = urllib.request.Request(
-        base + "/api/login/", data=json.dumps({"email": email, "password": password}).encode(),
-        headers={"Content-Type": "application/json"}, method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return str(json.load(response)["access"])
-
-
-def wait_until_up(base: str) -> None:
-    for _ in range(150):
-        try:
-            with urllib.request.urlopen(base + "/api/health/", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("gunicorn did not start")
+def login(server: Gunicorn, credentials: tuple[str, str] | None) -> str | None:
+    if credentials is None:
+        return None
+    email, password = credentials
+    reply = server.http.call("POST", "/api/login/", {"email": email, "password": password})
+    assert reply.status == 200, (reply.status, reply.body)
+    return str(reply.json()["access"])
 
 
 def schemathesis(base: str, token: str | None, *operation_filter: str) -> int:
@@ -81,38 +61,23 @@ def schemathesis(base: str, token: str | None, *operation_filter: str) -> int:
 
 def fuzz_as(caller: str) -> int:
     with tempfile.TemporaryDirectory(prefix="nexora-fuzz-") as tmp:
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
-            "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": "fuzz-only-insecure-key-0123456789abcdefghijklmnopqrstuvwxyz",
-            "LOGIN_RATE": "1000000/m",
-            "HOME": tmp,
-        }
-        for command in (["migrate", "--noinput", "-v0"], ["seed_demo", "--force"]):
-            subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-        port = free_port()
-        server_log = Path(tmp) / "server.log"
-        server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "project.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-             "--no-control-socket", "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=server_log.open("wb"), stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
+        env = server_env(f"sqlite:///{tmp}/db.sqlite3", LOGIN_RATE="1000000/m")
+        migrate(env)
+        subprocess.run([sys.executable, "manage.py", "seed_demo", "--force"], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        server = Gunicorn(env, Path(tmp)).start()
         try:
-            wait_until_up(base)
             credentials = CALLERS[caller]
             print(f"\n=== schemathesis as {caller} ===", flush=True)
-            token = login(base, *credentials) if credentials else None
-            status = schemathesis(base, token, *[arg for op in TOKEN_REVOKING for arg in ("--exclude-operation-id", op)])
+            base = server.http.base
+            status = schemathesis(base, login(server, credentials),
+                                  *[arg for op in TOKEN_REVOKING for arg in ("--exclude-operation-id", op)])
             for operation_id in TOKEN_REVOKING:  # each with a token of its own, in this order
-                token = login(base, *credentials) if credentials else None
-                status |= schemathesis(base, token, "--include-operation-id", operation_id)
+                status |= schemathesis(base, login(server, credentials), "--include-operation-id", operation_id)
             return status
         finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=20)
-            errors = [line for line in server_log.read_text(errors="replace").splitlines()
+            server.stop()
+            errors = [line for line in server.log.read_text(errors="replace").splitlines()
                       if "Traceback" in line or "ERROR" in line or "Internal Server Error" in line]
             if errors:  # what schemathesis saw as a 500, from the server's side
                 print("server errors:\n" + "\n".join(errors[:50]), flush=True)
