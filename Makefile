@@ -50,7 +50,7 @@ mariadb-up:
 
 ## Regenerate the committed OpenAPI document (a test fails while it differs from the code).
 openapi: $(VENV)/.installed-runtime
-	DJANGO_DEBUG=1 $(BIN)/python manage.py export_openapi_schema --api api.main.api --output docs/openapi.json --indent 2 --sorted
+	DJANGO_DEBUG=1 $(BIN)/python manage.py export_openapi_schema --api project.api.api --output docs/openapi.json --indent 2 --sorted
 	@echo >> docs/openapi.json
 
 ## Schemathesis against gunicorn, signed in as each role and as nobody (about 2 minutes).

@@ -48,7 +48,7 @@ if os.environ.get("LOG_FORMAT", "json").lower() == "json":
     logconfig_dict = {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "project.logging.JsonFormatter"}},
+        "formatters": {"json": {"()": "api.logging.JsonFormatter"}},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
         "root": {"level": "INFO", "handlers": []},
         "loggers": {

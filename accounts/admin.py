@@ -12,9 +12,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from project.exceptions import DomainError
+from api.exceptions import DomainError
 
 from . import services
+from .errors import LastActiveAdmin
 from .models import RoleChange, User
 from .roles import Role
 
@@ -51,7 +52,7 @@ class UserChangeForm(DjangoUserChangeForm):
     def clean_is_active(self) -> bool:
         active: bool = self.cleaned_data["is_active"]
         if not active and self.instance.pk and services.is_last_active_admin(self.instance):
-            raise ValidationError(services.LastAdminError.default_message)
+            raise ValidationError(LastActiveAdmin.default_message)
         return active
 
 

@@ -6,13 +6,25 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from api.pagination import Page
+from api.throttling import Throttled
 from api.prechecks import path_id
-from api.schemas import EmptyOut, error_responses
+from api.errors import raises
+from api.schemas import EmptyOut
 from api.types import Id
 from permissions.endpoints import requires
 from permissions.policies import AUTHENTICATED, PUBLIC
 
 from . import selectors, services, tokens
+from .errors import (
+    AdminSignupRefused,
+    EmailTaken,
+    InvalidToken,
+    LastActiveAdmin,
+    LoginFailed,
+    OwnRoleRaiseRefused,
+    UserNotFound,
+    WrongPassword,
+)
 from .policies import USERS_CHANGE, USERS_CHANGE_ROLE, USERS_VIEW
 from .schemas import (
     LoginIn,
@@ -50,41 +62,46 @@ def no_store(response: HttpResponse) -> None:
 # --- sign-up, login, tokens -----------------------------------------------------------
 
 
-@auth_router.post("/register/", auth=None, response={201: UserOut, **error_responses(403, 409, 422)},
+@auth_router.post("/register/", auth=None, response={201: UserOut},
                   operation_id="auth_register", summary="Create an account")
 @requires(PUBLIC)
+@raises(AdminSignupRefused, EmailTaken)
 def register(request: HttpRequest, payload: RegisterIn) -> Status:
     return Status(201, services.user_register(**payload.model_dump()))
 
 
-@auth_router.post("/login/", auth=None, response={200: LoginOut, **error_responses(401, 422, 429)},
+@auth_router.post("/login/", auth=None, response=LoginOut,
                   operation_id="auth_login", summary="Log in with email and password")
 @requires(PUBLIC)
+@raises(LoginFailed, Throttled)
 def login(request: HttpRequest, payload: LoginIn, response: HttpResponse) -> dict[str, object]:
     user, pair = services.login(request=request, email=payload.email, password=payload.password)
     no_store(response)
     return {"access": pair.access, "refresh": pair.refresh, "user": user}
 
 
-@auth_router.post("/token/refresh/", auth=None, response={200: TokenPairOut, **error_responses(401, 422)},
+@auth_router.post("/token/refresh/", auth=None, response=TokenPairOut,
                   operation_id="auth_token_refresh", summary="Exchange a refresh token for a new pair")
 @requires(PUBLIC)
+@raises(InvalidToken)
 def refresh(request: HttpRequest, payload: RefreshIn, response: HttpResponse) -> tokens.TokenPair:
     no_store(response)
     return tokens.rotate(payload.refresh)
 
 
-@auth_router.post("/token/verify/", auth=None, response={200: EmptyOut, **error_responses(401, 422)},
+@auth_router.post("/token/verify/", auth=None, response=EmptyOut,
                   operation_id="auth_token_verify", summary="Check that a token is valid")
 @requires(PUBLIC)
+@raises(InvalidToken)
 def verify(request: HttpRequest, payload: VerifyIn) -> dict[str, object]:
     tokens.verify(payload.token)
     return {}
 
 
-@auth_router.post("/logout/", auth=None, response={204: None, **error_responses(401, 422)},
+@auth_router.post("/logout/", auth=None, response={204: None},
                   operation_id="auth_logout", summary="Revoke one refresh token")
 @requires(PUBLIC)
+@raises(InvalidToken)
 def logout(request: HttpRequest, payload: RefreshIn) -> Status:
     tokens.revoke(payload.refresh)
     return Status(204, None)
@@ -107,16 +124,17 @@ def get_profile(request: HttpRequest) -> object:
     return request.auth
 
 
-@profile_router.patch("/", response={200: UserOut, **error_responses(422)}, operation_id="profile_update",
+@profile_router.patch("/", response=UserOut, operation_id="profile_update",
                       summary="Change the signed-in user's name, phone or address")
 @requires(AUTHENTICATED)
 def update_profile(request: HttpRequest, payload: ProfileUpdateIn) -> object:
     return services.profile_update(user=request.auth, **payload.model_dump(exclude_unset=True))
 
 
-@profile_router.post("/password/", response={200: TokenPairOut, **error_responses(400, 422)},
+@profile_router.post("/password/", response=TokenPairOut,
                      operation_id="profile_password_change", summary="Change the password")
 @requires(AUTHENTICATED)
+@raises(WrongPassword)
 def change_password(request: HttpRequest, payload: PasswordChangeIn, response: HttpResponse) -> tokens.TokenPair:
     no_store(response)
     return services.password_change(user=request.auth, **payload.model_dump())
@@ -132,32 +150,36 @@ def list_users(request: HttpRequest, filters: Query[UserFilters]) -> object:
     return selectors.user_list(**filters.model_dump())
 
 
-@users_router.get("/{user_id}/", response={200: UserOut, **error_responses(404)}, operation_id="users_get",
+@users_router.get("/{user_id}/", response=UserOut, operation_id="users_get",
                   summary="Read a user")
 @requires(USERS_VIEW, precheck=user_must_exist)
+@raises(UserNotFound)
 def get_user(request: HttpRequest, user_id: Id) -> object:
     return selectors.user_get(user_id=user_id)
 
 
-@users_router.patch("/{user_id}/", response={200: UserOut, **error_responses(404, 409, 422)},
+@users_router.patch("/{user_id}/", response=UserOut,
                     operation_id="users_update", summary="Change or (de)activate a user")
 @requires(USERS_CHANGE, precheck=user_must_exist)
+@raises(UserNotFound, LastActiveAdmin)
 def update_user(request: HttpRequest, user_id: Id, payload: UserUpdateIn) -> object:
     user = selectors.user_get(user_id=user_id)
     return services.user_update(actor=request.auth, user=user, **payload.model_dump(exclude_unset=True))
 
 
-@users_router.put("/{user_id}/role/", response={200: UserOut, **error_responses(404, 409, 422)},
+@users_router.put("/{user_id}/role/", response=UserOut,
                   operation_id="users_set_role", summary="Promote or demote a user")
 @requires(USERS_CHANGE_ROLE, precheck=user_must_exist)
+@raises(UserNotFound, LastActiveAdmin, OwnRoleRaiseRefused)
 def set_role(request: HttpRequest, user_id: Id, payload: RoleIn) -> object:
     user = selectors.user_get(user_id=user_id)
     return services.user_set_role(actor=request.auth, user=user, role=payload.role)
 
 
-@users_router.get("/{user_id}/role-history/", response={200: list[RoleChangeOut], **error_responses(404)},
+@users_router.get("/{user_id}/role-history/", response=list[RoleChangeOut],
                   operation_id="users_role_history", summary="A user's role changes, newest first")
 @requires(USERS_VIEW, precheck=user_must_exist)
+@raises(UserNotFound)
 @paginate(Page)
 def role_history(request: HttpRequest, user_id: Id) -> object:
     return selectors.role_history(user=selectors.user_get(user_id=user_id))

@@ -12,6 +12,14 @@ from .tokens import authenticate_access_token
 class JWTBearer(HttpBearer):
     """A Bearer access token of an active user, of the user's current token version."""
 
+    def __call__(self, request: HttpRequest) -> User | None:
+        # Not HttpBearer's: with DEBUG on it logs a whole non-Bearer Authorization header
+        # ("Basic <email:password>") at ERROR. No credential may reach a log.
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return self.authenticate(request, token.strip())
+
     def authenticate(self, request: HttpRequest, token: str) -> User:
         user = authenticate_access_token(token)
         request.user = user

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from project.exceptions import NotFound
-
+from .errors import UserNotFound
 from .models import RoleChange, User
 from .roles import Role
 
@@ -27,7 +26,7 @@ def user_list(*, role: Role | None = None, is_active: bool | None = None, search
 def user_get(*, user_id: int) -> User:
     user = User.objects.filter(pk=user_id).first()
     if user is None:
-        raise NotFound()
+        raise UserNotFound()
     return user
 
 

@@ -16,13 +16,14 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
-from project.exceptions import BadRequest, Conflict, Forbidden, InvalidCredentials, InvalidField
+from api.client import client_address
 
 from . import tokens
+from .errors import AdminSignupRefused, EmailTaken, LastActiveAdmin, LoginFailed, OwnRoleRaiseRefused, WeakPassword, WrongPassword
 from .managers import normalize_email
 from .models import RoleChange, User
 from .roles import SELF_SERVICE_ROLES, Role
-from .throttling import check_login_allowed, client_address
+from .throttling import check_login_allowed
 
 audit = logging.getLogger("nexora.audit")
 
@@ -30,32 +31,11 @@ audit = logging.getLogger("nexora.audit")
 ROLE_RANK = {Role.CUSTOMER: 0, Role.SELLER: 1, Role.ADMIN: 2}
 
 
-class EmailTaken(Conflict):
-    default_message = "A user with this email already exists."
-
-
-class LastAdminError(Conflict):
-    default_message = "This is the last active admin: promote another admin first."
-
-
-class AdminSignupRefused(Forbidden):
-    default_message = "The ADMIN role cannot be chosen at sign-up."
-
-
-class WrongPassword(BadRequest):
-    default_message = "The current password is wrong."
-
-
-class LoginFailed(InvalidCredentials):
-    #: One message for an unknown e-mail, a wrong password and an inactive account.
-    default_message = "No active account found with the given email and password."
-
-
 def _validate_password(password: str, user: User, field: str) -> None:
     try:
         password_validation.validate_password(password, user)
     except DjangoValidationError as exc:
-        raise InvalidField(field, " ".join(exc.messages), "password_too_weak") from None
+        raise WeakPassword(field, " ".join(exc.messages)) from None
 
 
 def user_register(
@@ -140,14 +120,14 @@ def user_set_role(*, actor: User | None, user: User, role: Role) -> User:
     """Change a user's role and record who did it; `actor` None means the command line."""
     role = Role(role)
     if actor is not None and actor.pk == user.pk and ROLE_RANK[role] > ROLE_RANK[Role(user.role)]:
-        raise Forbidden("You cannot raise your own role.")
+        raise OwnRoleRaiseRefused()
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         old_role = Role(user.role)
         if old_role == role:
             return user
         if is_last_active_admin(user):
-            raise LastAdminError()
+            raise LastActiveAdmin()
         user.role = role
         user.save(update_fields=["role"])
         RoleChange.objects.create(actor=actor, user=user, old_role=old_role, new_role=role)
@@ -182,7 +162,7 @@ def user_update(*, actor: User, user: User, **changes: Any) -> User:
         user = User.objects.select_for_update().get(pk=user.pk)
         deactivating = changes.get("is_active") is False and user.is_active
         if deactivating and is_last_active_admin(user):
-            raise LastAdminError()
+            raise LastActiveAdmin()
         user = profile_update(user=user, **changes)
         if deactivating:
             user_deactivated(actor=actor, user=user)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from django.conf import settings
@@ -20,41 +18,10 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone as dj_timezone
 
+from api.client import client_address
+from api.throttling import Rate, Throttled
+
 from .models import ThrottleWindow
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*$")
-
-
-@dataclass(frozen=True)
-class Rate:
-    limit: int
-    seconds: int
-
-    @classmethod
-    def parse(cls, text: str) -> Rate:
-        """'10/m', '100/h', '5/10s' (five per ten seconds)."""
-        match = _RATE.match(text.lower())
-        if not match:
-            raise ValueError(f"Rate {text!r} is not like '10/m'.")
-        limit, multiplier, unit = match.groups()
-        return cls(int(limit), int(multiplier or 1) * _UNITS[unit])
-
-
-class Throttled(Exception):
-    def __init__(self, wait_seconds: int) -> None:
-        self.wait_seconds = wait_seconds
-        super().__init__(f"Too many attempts. Try again in {wait_seconds} seconds.")
-
-
-def client_address(request: HttpRequest) -> str:
-    """The caller's address; X-Forwarded-For is believed only for configured proxies."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies > 0:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 class _NewWindow(Exception):

@@ -24,17 +24,12 @@ from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from ninja_jwt.tokens import AccessToken, RefreshToken, UntypedToken
 from ninja_jwt.utils import datetime_from_epoch
 
-from project.exceptions import InvalidCredentials
-
+from .errors import InvalidToken
 from .models import User
 
 VERSION_CLAIM = "ver"
 ROLE_CLAIM = "role"
 USER_CLAIM = "user_id"
-
-
-class InvalidToken(InvalidCredentials):
-    default_message = "Token is invalid or expired."
 
 
 @dataclass(frozen=True)

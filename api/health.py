@@ -1,6 +1,7 @@
 """Liveness and database reachability, for load balancers and operators."""
 
 import logging
+from typing import Literal
 
 from django.db import Error as DatabaseFailure
 from django.db import connection
@@ -13,6 +14,7 @@ from permissions.policies import PUBLIC
 
 from .errors import DB_RETRY_AFTER_SECONDS
 
+
 logger = logging.getLogger("nexora.api")
 
 router = Router(tags=["operations"])
@@ -21,6 +23,13 @@ router = Router(tags=["operations"])
 class HealthOut(Schema):
     status: str
     database: str
+
+
+class HealthDownOut(HealthOut):
+    """A 503 is an error answer like any other: `detail` and `code` too."""
+
+    detail: str
+    code: Literal["service_unavailable"]
 
 
 def database_reachable() -> bool:
@@ -35,7 +44,7 @@ def database_reachable() -> bool:
         return False
 
 
-@router.get("/health/", auth=None, response={200: HealthOut, 503: HealthOut}, operation_id="health",
+@router.get("/health/", auth=None, response={200: HealthOut, 503: HealthDownOut}, operation_id="health",
             summary="Is the service and its database up?")
 @requires(PUBLIC)
 def health(request: HttpRequest, response: HttpResponse) -> Status:
@@ -44,4 +53,6 @@ def health(request: HttpRequest, response: HttpResponse) -> Status:
     if database_reachable():
         return Status(200, HealthOut(status="ok", database="ok"))
     response["Retry-After"] = str(DB_RETRY_AFTER_SECONDS)
-    return Status(503, HealthOut(status="unavailable", database="unreachable"))
+    down = HealthDownOut(status="unavailable", database="unreachable", detail="The database is unreachable.",
+                         code="service_unavailable")
+    return Status(503, down)

@@ -10,6 +10,20 @@ from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
 API_PREFIX = "/api"
 
+#: The code of each answer Django (not the API) can give; the API's own come from its error table.
+FRAMEWORK_CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "request_too_large",
+    500: "server_error",
+}
+
+
+def error_body(status: int, detail: str) -> dict[str, str]:
+    return {"detail": detail, "code": FRAMEWORK_CODES.get(status, "error")}
+
 
 def is_api_path(path: str) -> bool:
     return path == API_PREFIX or path.startswith(API_PREFIX + "/")
@@ -28,7 +42,7 @@ class JsonApiErrorsMiddleware:
         try:
             request.get_host()
         except DisallowedHost:
-            return JsonResponse({"detail": "Invalid Host header."}, status=400)
+            return JsonResponse({"detail": "Invalid Host header.", "code": "invalid_host"}, status=400)
         response = self.get_response(request)
         if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
             return self._as_json(request, response)
@@ -44,7 +58,7 @@ class JsonApiErrorsMiddleware:
                 message = HTTPStatus(status).phrase + "."
             except ValueError:
                 message = "Error."
-        json_response = JsonResponse({"detail": message}, status=status)
+        json_response = JsonResponse(error_body(status, message), status=status)
         for header in ("Allow", "Retry-After", "WWW-Authenticate"):
             if header in response:
                 json_response[header] = response[header]

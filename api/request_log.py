@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponseBase
 
-from accounts.throttling import client_address
-from project.logging import request_id_var
+from .client import client_address
+from .logging import request_id_var
 
 from .middleware import is_api_path
 

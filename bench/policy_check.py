@@ -41,7 +41,7 @@ def main() -> int:
 
     from accounts.models import User
     from accounts.roles import Role
-    from permissions.endpoints import enforce
+    from permissions.ninja import enforce
     from permissions.registry import policies
     from tasks.models import Task
     from tasks.policies import TASKS_ASSIGN, TASKS_VIEW_ANY, TASKS_VIEW_OWN, can_view
@@ -52,7 +52,7 @@ def main() -> int:
     request.auth = user  # type: ignore[attr-defined]
 
     checks: list[tuple[str, Callable[[], object], bool]] = [
-        ("enforce('tasks.view_own', request)  [the per-request guard]", lambda: enforce("tasks.view_own", request), True),
+        ("enforce('tasks.view_own', user)  [the per-request guard]", lambda: enforce("tasks.view_own", user), True),
         ("policies.allows(user, TASKS_VIEW_OWN)", lambda: policies.allows(user, TASKS_VIEW_OWN), True),
         ("policies.allows(user, TASKS_ASSIGN)  [denied]", lambda: policies.allows(user, TASKS_ASSIGN), True),
         ("can_view(user, task)  [object rule, assignee]", lambda: can_view(user, task), True),

@@ -3,8 +3,7 @@
 from django.http import HttpRequest
 from ninja import Router
 
-from accounts.roles import Role
-
+from . import conf
 from .endpoints import requires
 from .policies import AUTHENTICATED, PERMISSIONS_VIEW
 from .registry import policies
@@ -18,7 +17,7 @@ router = Router(tags=["permissions"])
 @requires(PERMISSIONS_VIEW)
 def matrix(request: HttpRequest) -> MatrixOut:
     return MatrixOut(
-        roles=list(Role),
+        roles=list(conf.role_names()),
         policies=[
             PolicyOut(name=p.name, description=p.description, roles=policies.roles_for(p)) for p in policies.matrix()
         ],
@@ -29,5 +28,5 @@ def matrix(request: HttpRequest) -> MatrixOut:
             summary="The policies the signed-in user holds")
 @requires(AUTHENTICATED)
 def held_permissions(request: HttpRequest) -> HeldPermissionsOut:
-    role = request.auth.role
+    role = conf.role_of(request.auth)
     return HeldPermissionsOut(role=role, permissions=policies.granted_to(role))

@@ -5,13 +5,15 @@ class PermissionsConfig(AppConfig):
     name = "permissions"
 
     def ready(self) -> None:
-        from django.conf import settings
         from django.utils.module_loading import autodiscover_modules
 
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks, conf  # noqa: F401  (checks registers the system checks)
+        from .ninja_adapter import verify
         from .registry import policies
 
         # Every installed app's policies.py registers its policies, as admin.py does.
         autodiscover_modules("policies")
-        # A bad override must stop start-up (gunicorn runs no system checks).
-        policies.override_roles(getattr(settings, "PERMISSIONS_POLICY_ROLES", {}))
+        # A bad override or a django-ninja that no longer behaves as the guard needs must
+        # stop start-up: gunicorn runs no system checks.
+        policies.override_roles(conf.policy_role_overrides())
+        verify()

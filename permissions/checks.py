@@ -2,42 +2,49 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
-from ninja import NinjaAPI
-from ninja.operation import Operation
 
-from .endpoints import declared_policy, requires_authentication
+from . import conf
+from .endpoints import declared_policy
+from .ninja import bound_operations
 from .registry import policies
 
 
-def api_operations(api: NinjaAPI) -> Iterator[tuple[str, str, Operation]]:
-    """(method, path, operation) for every operation of a bound API."""
-    for bound in api._get_bound_routers():
-        for path, path_view in bound.path_operations.items():
-            for operation in path_view.operations:
-                full_path = "/" + "/".join(part.strip("/") for part in (bound.prefix, path) if part.strip("/"))
-                for method in operation.methods:
-                    yield method, full_path + "/", operation
+@checks.register(checks.Tags.security)
+def check_roles_setting(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """PERMISSIONS_ROLES names an enum of roles, and the user model has the role attribute."""
+    try:
+        conf.role_enum()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="permissions.E010")]
+    attribute = conf.role_attribute()
+    if not hasattr(apps.get_model(settings.AUTH_USER_MODEL), attribute):
+        return [checks.Error(
+            f"PERMISSIONS_ROLE_ATTRIBUTE is {attribute!r}, but {settings.AUTH_USER_MODEL} has no such attribute.",
+            hint="Name the user field that holds the role.",
+            id="permissions.E011",
+        )]
+    return []
 
 
 @checks.register(checks.Tags.security)
 def check_every_operation_declares_a_policy(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     errors: list[checks.CheckMessage] = []
-    for dotted in getattr(settings, "PERMISSIONS_APIS", []):
-        api = import_string(dotted)
-        for method, path, operation in api_operations(api):
-            where = f"{method} {path} ({operation.view_func.__module__}.{operation.view_func.__name__})"
-            name = declared_policy(operation)
+    for dotted in conf.api_paths():
+        for operation in bound_operations(import_string(dotted)):
+            view = operation.view_func
+            where = f"{'/'.join(operation.methods)} {operation.path} ({view.__module__}.{view.__name__})"
+            name = declared_policy(view)
             if name is None:
                 errors.append(checks.Error(
                     f"{where} declares no policy.",
-                    hint="Put @requires(<policy>) under the route decorator; public operations "
-                    "name access.public.",
+                    hint="Put @requires(<policy>) under the route decorator; public operations name access.public.",
                     id="permissions.E001",
                 ))
             elif name not in policies:
@@ -46,7 +53,7 @@ def check_every_operation_declares_a_policy(app_configs: Any = None, **kwargs: A
                     hint="Register it in the app's policies.py, or fix the name.",
                     id="permissions.E002",
                 ))
-            elif policies.get(name).anonymous == requires_authentication(operation):
+            elif policies.get(name).anonymous == bool(operation.auth_callbacks):
                 errors.append(checks.Error(
                     f"{where}: policy {name!r} does not match the operation's authentication.",
                     hint="An operation with auth=None must name access.public, and only it may.",

@@ -1,4 +1,4 @@
-"""Errors of the permission layer; `api/errors.py` turns PolicyDenied into a 403."""
+"""Errors of the permission layer; `permissions.ninja.install(api)` answers PolicyDenied with a 403."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ the user row that authentication already loaded.
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,22 +17,47 @@ from typing import Any, Final
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 
-from accounts.roles import Role
-
+from . import conf
 from .exceptions import AlreadyRegistered, PolicyDenied, UnknownPolicy, UnknownRole
 from .rules import Rule
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _NO_OBJECT: Final = object()
 
-EVERY_ROLE: Final = frozenset(Role)
+
+class _EveryRole:
+    """Stands for every role of `PERMISSIONS_ROLES`, whatever the project calls them."""
+
+    def __repr__(self) -> str:
+        return "EVERY_ROLE"
+
+
+#: Grant a policy to every role: `policies.register("x.view", "...", EVERY_ROLE)`.
+EVERY_ROLE: Final = _EveryRole()
+
+#: A role as the registry takes it: its name, or a member of the roles enum.
+RoleRef = str | enum.Enum
+
+
+def role_name(role: RoleRef) -> str:
+    """The role's name, checked against `PERMISSIONS_ROLES`."""
+    name = role.value if isinstance(role, enum.Enum) else role
+    if name not in conf.role_names():
+        raise UnknownRole(f"{role!r} is not one of the roles of PERMISSIONS_ROLES: {', '.join(conf.role_names())}.")
+    return str(name)
+
+
+def role_names(roles: Iterable[RoleRef] | _EveryRole) -> frozenset[str]:
+    if isinstance(roles, _EveryRole):
+        return frozenset(conf.role_names())
+    return frozenset(role_name(role) for role in roles)
 
 
 @dataclass(frozen=True)
 class Policy:
     name: str
     description: str
-    roles: frozenset[Role]
+    roles: frozenset[str]
     rule: Rule | None = field(default=None, compare=False)
     #: Access levels (`access.public`, `access.authenticated`) are not role grants: they
     #: are left out of the published matrix and cannot be overridden.
@@ -61,7 +87,7 @@ class PolicyRegistry:
         self,
         name: str,
         description: str,
-        roles: Iterable[Role],
+        roles: Iterable[RoleRef] | _EveryRole,
         rule: Rule | None = None,
         *,
         builtin: bool = False,
@@ -71,16 +97,10 @@ class PolicyRegistry:
             raise ValueError(f"Policy name {name!r} must be dotted lower-case, like 'tasks.assign'.")
         if name in self._policies:
             raise AlreadyRegistered(f"Policy {name!r} is already registered.")
-        policy = Policy(name, description, frozenset(Role(r) for r in roles), rule, builtin, anonymous)
+        policy = Policy(name, description, role_names(roles), rule, builtin, anonymous)
         self._policies[name] = policy
-        self._grants[name] = frozenset(str(role) for role in policy.roles)
+        self._grants[name] = policy.roles
         return policy
-
-    def unregister(self, name: str) -> None:
-        """For tests and for apps that replace another app's policy."""
-        self.get(name)
-        del self._policies[name]
-        del self._grants[name]
 
     def override_roles(self, overrides: Mapping[str, Iterable[str]]) -> None:
         """Re-grant roles per deployment; an unknown policy or role is a configuration error.
@@ -92,14 +112,14 @@ class PolicyRegistry:
             if self.get(name).builtin:
                 raise ImproperlyConfigured(f"Policy {name!r} is an access level: it cannot be re-granted.")
             try:
-                grants[name] = frozenset(str(Role(role)) for role in roles)
-            except ValueError as exc:
-                raise UnknownRole(f"Policy override for {name!r}: {exc}.") from exc
+                grants[name] = role_names(roles)
+            except UnknownRole as exc:
+                raise UnknownRole(f"Policy override for {name!r}: {exc}") from exc
         self._grants.update(grants)
 
     def reset_roles(self) -> None:
         """Back to the registered defaults (undo `override_roles`)."""
-        self._grants = {name: frozenset(str(r) for r in p.roles) for name, p in self._policies.items()}
+        self._grants = {name: p.roles for name, p in self._policies.items()}
 
     # --- reading -----------------------------------------------------------------------
 
@@ -120,11 +140,12 @@ class PolicyRegistry:
         """The role-granted policies a deployment publishes (access levels left out)."""
         return [policy for policy in self if not policy.builtin]
 
-    def roles_for(self, ref: PolicyRef) -> list[Role]:
+    def roles_for(self, ref: PolicyRef) -> list[str]:
+        """The roles holding the policy now, in the order of `PERMISSIONS_ROLES`."""
         grants = self._grant(policy_name(ref))
-        return [role for role in Role if role in grants]
+        return [role for role in conf.role_names() if role in grants]
 
-    def granted_to(self, role: str) -> list[str]:
+    def granted_to(self, role: str | None) -> list[str]:
         return [policy.name for policy in self.matrix() if role in self._grants[policy.name]]
 
     # --- checking ------------------------------------------------------------------------
@@ -134,7 +155,7 @@ class PolicyRegistry:
         name = policy_name(ref)
         if user is None or not getattr(user, "is_authenticated", False):
             return self.get(name).anonymous
-        if user.role not in self._grant(name):
+        if conf.role_of(user) not in self._grant(name):
             return False
         if obj is _NO_OBJECT:
             return True

@@ -1,21 +1,32 @@
+"""The matrix as the API publishes it; roles typed as the project's own roles enum."""
+
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from ninja import Schema
 
-from accounts.roles import Role
+from . import conf
+
+if TYPE_CHECKING:
+    RoleName = str
+else:
+    RoleName = conf.role_enum()  # an enum in the OpenAPI document, whatever the project's roles are
 
 
 class PolicyOut(Schema):
     name: str
     description: str
-    roles: list[Role]
+    roles: list[RoleName]
 
 
 class MatrixOut(Schema):
-    roles: list[Role]
+    roles: list[RoleName]
     policies: list[PolicyOut]
 
 
 class HeldPermissionsOut(Schema):
-    role: Role
+    role: RoleName
     permissions: list[str]
+
+

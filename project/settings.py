@@ -185,14 +185,20 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # --- Permissions ------------------------------------------------------------------------
 
+# What the permission layer needs from this project (permissions/conf.py): the roles enum
+# and the user attribute holding a user's role; both checked at start-up.
+PERMISSIONS_ROLES = "accounts.roles.Role"
+PERMISSIONS_ROLE_ATTRIBUTE = "role"
 # Per-deployment changes to the policy matrix: {"tasks.assign": ["ADMIN", "SELLER",
-# "CUSTOMER"]}. An unknown policy or role fails start-up (permissions.E004).
+# "CUSTOMER"]}. An unknown policy or role stops start-up (UnknownPolicy / UnknownRole).
 try:
     PERMISSIONS_POLICY_ROLES: dict[str, list[str]] = json.loads(
         os.environ.get("PERMISSIONS_POLICY_ROLES", "") or "{}"
     )
 except json.JSONDecodeError as exc:
     raise ImproperlyConfigured(f"PERMISSIONS_POLICY_ROLES is not valid JSON: {exc}") from exc
+# The NinjaAPI objects whose every operation must declare a policy (permissions.E001).
+PERMISSIONS_APIS = ["project.api.api"]
 
 # --- HTTP ---------------------------------------------------------------------------------
 
@@ -244,7 +250,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-# One JSON object per line on stdout (project/logging.py), each with the request's id;
+# One JSON object per line on stdout (api/logging.py), each with the request's id;
 # LOG_FORMAT=plain gives one readable line per record instead, for a terminal.
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").lower()
@@ -253,9 +259,9 @@ if LOG_FORMAT not in {"json", "plain"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "project.logging.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "api.logging.RequestIdFilter"}},
     "formatters": {
-        "json": {"()": "project.logging.JsonFormatter"},
+        "json": {"()": "api.logging.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {
@@ -274,6 +280,3 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
-
-# The NinjaAPI objects whose every operation must declare a policy (permissions.E001).
-PERMISSIONS_APIS = ["api.main.api"]

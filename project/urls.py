@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import path, re_path
 
-from api.main import api
+from .api import api
 from api.views import api_not_found
 
 urlpatterns = [

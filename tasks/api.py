@@ -7,13 +7,14 @@ from ninja.responses import Status
 
 from api.pagination import Page
 from api.prechecks import path_id, raw_id, raw_json_object
-from api.schemas import error_responses
+from api.errors import raises
 from api.types import Id
 from permissions.endpoints import requires
 
 from . import selectors, services
+from .errors import AssigneeUnavailable, TaskNotFound
 from .models import Task
-from .policies import TASKS_CHANGE_OWN, TASKS_CREATE, TASKS_DELETE_OWN, TASKS_VIEW_OWN
+from .policies import TASKS_ASSIGN, TASKS_CHANGE_ANY, TASKS_CHANGE_OWN, TASKS_CREATE, TASKS_DELETE_OWN, TASKS_VIEW_OWN
 from .schemas import TaskCreateIn, TaskFilters, TaskOut, TaskUpdateIn
 
 router = Router(tags=["tasks"])
@@ -39,7 +40,7 @@ def assignment_allowed(request: HttpRequest, path_params: dict[str, object]) -> 
     services.authorize_assignment(actor=request.auth, assignee_id=raw_id(raw_json_object(request).get("assignee_id")))
 
 
-@router.get("/", response={200: list[TaskOut], **error_responses(422)}, operation_id="tasks_list",
+@router.get("/", response=list[TaskOut], operation_id="tasks_list",
             summary="Tasks you own or are assigned (all of them with tasks.view_any)")
 @requires(TASKS_VIEW_OWN)
 @paginate(Page)
@@ -48,31 +49,35 @@ def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> object:
     return selectors.task_list_visible_to(user=request.auth, fields=TaskOut.model_fields, **filters.model_dump())
 
 
-@router.post("/", response={201: TaskOut, **error_responses(422)}, operation_id="tasks_create",
+@router.post("/", response={201: TaskOut}, operation_id="tasks_create",
              summary="Create a task you own")
-@requires(TASKS_CREATE, precheck=assignment_allowed)
+@requires(TASKS_CREATE, also=[TASKS_ASSIGN], precheck=assignment_allowed)
+@raises(AssigneeUnavailable)
 def create_task(request: HttpRequest, payload: TaskCreateIn) -> Status:
     return Status(201, services.task_create(owner=request.auth, **payload.model_dump()))
 
 
-@router.get("/{task_id}/", response={200: TaskOut, **error_responses(404, 422)}, operation_id="tasks_get",
+@router.get("/{task_id}/", response=TaskOut, operation_id="tasks_get",
             summary="Read a task")
 @requires(TASKS_VIEW_OWN, precheck=task_must_be_visible)
+@raises(TaskNotFound)
 def get_task(request: HttpRequest, task_id: Id) -> object:
     return selectors.task_get_visible_to(user=request.auth, task_id=task_id)
 
 
-@router.patch("/{task_id}/", response={200: TaskOut, **error_responses(404, 422)}, operation_id="tasks_update",
+@router.patch("/{task_id}/", response=TaskOut, operation_id="tasks_update",
               summary="Change a task")
-@requires(TASKS_CHANGE_OWN, precheck=update_allowed)
+@requires(TASKS_CHANGE_OWN, also=[TASKS_CHANGE_ANY, TASKS_ASSIGN], precheck=update_allowed)
+@raises(TaskNotFound, AssigneeUnavailable)
 def update_task(request: HttpRequest, task_id: Id, payload: TaskUpdateIn) -> object:
     task = selectors.task_get_visible_to(user=request.auth, task_id=task_id)
     return services.task_update(actor=request.auth, task=task, **payload.model_dump(exclude_unset=True))
 
 
-@router.delete("/{task_id}/", response={204: None, **error_responses(404, 422)}, operation_id="tasks_delete",
+@router.delete("/{task_id}/", response={204: None}, operation_id="tasks_delete",
                summary="Delete a task")
 @requires(TASKS_DELETE_OWN, precheck=task_must_be_visible)
+@raises(TaskNotFound)
 def delete_task(request: HttpRequest, task_id: Id) -> Status:
     task = selectors.task_get_visible_to(user=request.auth, task_id=task_id)
     services.task_delete(actor=request.auth, task=task)

@@ -8,8 +8,9 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from permissions.registry import policies
-from project.exceptions import NotFound
 
+
+from .errors import TaskNotFound
 from .models import Task
 from .policies import TASKS_VIEW_ANY, TASKS_VIEW_OWN, can_view
 
@@ -42,8 +43,8 @@ def task_list_visible_to(
 
 
 def task_get_visible_to(*, user: User, task_id: int) -> Task:
-    """The task, if `user` may see it; otherwise NotFound, exactly as for a missing one."""
+    """The task, if `user` may see it; otherwise TaskNotFound, exactly as for a missing one."""
     task = Task.objects.filter(pk=task_id).first()
     if task is None or not can_view(user, task):
-        raise NotFound()
+        raise TaskNotFound()
     return task

@@ -10,13 +10,10 @@ from django.utils import timezone
 from accounts.models import User
 from permissions.exceptions import PolicyDenied
 from permissions.registry import policies
-from project.exceptions import InvalidField
 
+from .errors import AssigneeUnavailable
 from .models import Task
 from .policies import TASKS_ASSIGN, TASKS_CHANGE_ANY, TASKS_DELETE_OWN, can_change_all_fields, can_change_status, can_delete
-
-_UNSET: Any = object()
-
 
 def authorize_assignment(*, actor: User, assignee_id: object, current_id: int | None = None) -> None:
     """Assigning anyone but yourself (or the current assignee again) needs tasks.assign."""
@@ -41,7 +38,7 @@ def _active_assignee(assignee_id: int | None) -> User | None:
         return None
     assignee = User.objects.filter(pk=assignee_id, is_active=True).first()
     if assignee is None:
-        raise InvalidField("assignee_id", "No active user has this id.", "invalid_assignee")
+        raise AssigneeUnavailable()
     return assignee
 
 

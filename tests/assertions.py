@@ -8,6 +8,11 @@ from django.http import HttpResponse
 
 VALIDATION_ITEM_KEYS = {"loc", "msg", "type"}
 
+#: What /api/health/ and every other operation answer while the database is down.
+HEALTH_DOWN = {"status": "unavailable", "database": "unreachable", "detail": "The database is unreachable.",
+               "code": "service_unavailable"}
+UNAVAILABLE = {"detail": "The service is temporarily unavailable.", "code": "service_unavailable"}
+
 
 def assert_json(response: HttpResponse, status: int) -> Any:
     """The status, a JSON content type, and the decoded body."""
@@ -19,7 +24,7 @@ def assert_json(response: HttpResponse, status: int) -> Any:
 def assert_validation_error(response: HttpResponse, *locs: list[str | int]) -> list[dict[str, Any]]:
     """A 422 in Ninja's shape; every `loc` given is among the errors' locations."""
     body = assert_json(response, 422)
-    assert set(body) == {"detail"}, body
+    assert set(body) == {"detail", "code"} and body["code"] == "validation_error", body
     errors = body["detail"]
     assert isinstance(errors, list) and errors, body
     for error in errors:
@@ -30,3 +35,14 @@ def assert_validation_error(response: HttpResponse, *locs: list[str | int]) -> l
     for loc in locs:
         assert loc in reported, (loc, reported)
     return errors
+
+
+def assert_error(response: HttpResponse, status: int, code: str, **expected: Any) -> dict[str, Any]:
+    """An error answer: the status, exactly `detail` (a text) and `code`, plus any `expected` keys."""
+    body = assert_json(response, status)
+    assert set(body) == {"detail", "code", *expected}, body
+    assert body["code"] == code, body
+    assert isinstance(body["detail"], str) and body["detail"], body
+    for key, value in expected.items():
+        assert body[key] == value, (key, body)
+    return dict(body)

@@ -22,10 +22,27 @@ export type Task = Schemas["TaskOut"];
 export type Role = User["role"];
 export type TaskStatus = Task["status"];
 
+// Every error answer of every operation, derived from the spec: `{detail, code}` with the
+// operation's codes as a union (a 403 from the policy layer adds `policy`, a 422 a list).
+type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 503;
+type ErrorBodyOf<Op> = Op extends { responses: infer R }
+  ? {
+      [S in keyof R & ErrorStatus]: R[S] extends { content: { "application/json": infer B } } ? B : never;
+    }[keyof R & ErrorStatus]
+  : never;
+type AnyOperation = { [P in keyof paths]: { [M in keyof paths[P]]: paths[P][M] }[keyof paths[P]] }[keyof paths];
+export type ApiErrorBody = ErrorBodyOf<AnyOperation>;
+export type ErrorCode = ApiErrorBody["code"];
+// The codes are a closed union a `switch` can be checked against, not just `string`.
+const errorCodesAreTyped: string extends ErrorCode ? false : true = true;
+const handledCodes: ErrorCode[] = ["permission_denied", "not_authenticated", "last_admin", "email_taken", "validation_error"];
+void errorCodesAreTyped;
+void handledCodes;
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly body: Schemas["ErrorOut"] | Schemas["ValidationErrorOut"],
+    readonly body: ApiErrorBody,
   ) {
     super(`HTTP ${status}`);
   }

@@ -18,22 +18,39 @@ TOKEN_PAIR_KEYS = {"access", "refresh"}
 #: A password that passes every validator and is unlike any factory e-mail.
 STRONG_PASSWORD = "Correct-Horse-Battery-Staple-9"
 
-LOGIN_FAILED = {"detail": "No active account found with the given email and password."}
-TOKEN_INVALID = {"detail": "Token is invalid or expired."}
+LOGIN_FAILED = {"detail": "No active account found with the given email and password.", "code": "invalid_credentials"}
+TOKEN_INVALID = {"detail": "Token is invalid or expired.", "code": "not_authenticated"}
+
+#: The code an error answer carries when a test names only its status.
+CODE_OF_STATUS = {
+    401: "not_authenticated",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    429: "throttled",
+    503: "service_unavailable",
+}
 
 
-def assert_detail(response: HttpResponse, status: int, detail: str | None = None) -> str:
-    """A `{"detail": "..."}` error body, with exactly that key (and message, if given)."""
+def assert_detail(response: HttpResponse, status: int, detail: str | None = None, code: str | None = None) -> str:
+    """An error body: exactly `detail` (that message, if given) and `code` (that one, or the
+    status's usual one), plus `policy` on a policy 403."""
     body = assert_json(response, status)
-    assert set(body) == {"detail"}, body
+    expected_code = code or CODE_OF_STATUS.get(status)
+    assert set(body) == ({"detail", "code", "policy"} if body.get("code") == "permission_denied" else {"detail", "code"}), body
     assert isinstance(body["detail"], str) and body["detail"], body
+    if expected_code is not None:
+        assert body["code"] == expected_code, body
     if detail is not None:
         assert body["detail"] == detail
-    return body["detail"]
+    return str(body["detail"])
 
 
-def assert_unauthorized(response: HttpResponse, detail: str | None = None) -> str:
-    message = assert_detail(response, 401, detail)
+def assert_unauthorized(response: HttpResponse, detail: str | None = None, code: str | None = None) -> str:
+    if code is None and detail == LOGIN_FAILED["detail"]:
+        code = LOGIN_FAILED["code"]
+    message = assert_detail(response, 401, detail, code)
     assert response["WWW-Authenticate"].startswith("Bearer"), response.headers
     return message
 

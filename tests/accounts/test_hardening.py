@@ -106,7 +106,7 @@ def test_body_over_size_limit_413(path: str) -> None:
 def test_unknown_api_path_404(method: str, path: str) -> None:
     response = ApiClient().generic(method, path)
 
-    assert assert_json(response, 404) == {"detail": "Not found"}
+    assert assert_json(response, 404) == {"detail": "Not found", "code": "not_found"}
 
 
 @pytest.mark.parametrize(

@@ -207,7 +207,7 @@ def test_users_get_one(admin_client: ApiClient, customer: User) -> None:
 
 
 def test_users_get_missing_404(admin_client: ApiClient) -> None:
-    assert assert_json(admin_client.get(user_url(MISSING_ID)), 404) == {"detail": "Not found"}
+    assert assert_json(admin_client.get(user_url(MISSING_ID)), 404) == {"detail": "Not found", "code": "not_found"}
 
 
 @pytest.mark.parametrize("user_id", ["abc", str(10**23), "0", "-1", "1.5"])
@@ -246,14 +246,14 @@ def test_users_patch_invalid_422(admin_client: ApiClient, customer: User, change
     before = user_row(customer)
 
     assert_validation_error(admin_client.patch(user_url(customer.pk), changes),
-                            ["body", "payload", next(iter(changes))])
+                            ["body", next(iter(changes))])
     assert user_row(customer) == before
 
 
 def test_users_patch_missing_404(admin_client: ApiClient) -> None:
     before = table_counts()
 
-    assert assert_json(admin_client.patch(user_url(MISSING_ID), {"first_name": "X"}), 404) == {"detail": "Not found"}
+    assert assert_json(admin_client.patch(user_url(MISSING_ID), {"first_name": "X"}), 404) == {"detail": "Not found", "code": "not_found"}
     assert table_counts() == before
 
 
@@ -424,7 +424,7 @@ def test_users_set_role_invalid_body_422(admin_client: ApiClient, customer: User
 def test_users_set_role_missing_user_404(admin_client: ApiClient) -> None:
     before = table_counts()
 
-    assert assert_json(admin_client.put(role_url(MISSING_ID), {"role": "SELLER"}), 404) == {"detail": "Not found"}
+    assert assert_json(admin_client.put(role_url(MISSING_ID), {"role": "SELLER"}), 404) == {"detail": "Not found", "code": "not_found"}
     assert table_counts() == before
 
 
@@ -445,7 +445,7 @@ def test_users_missing_user_404_before_422(admin_client: ApiClient, method: str,
 
     response = admin_client.get(url) if body is None else getattr(admin_client, method)(url, body)
 
-    assert assert_json(response, 404) == {"detail": "Not found"}
+    assert assert_json(response, 404) == {"detail": "Not found", "code": "not_found"}
     assert table_counts() == before
 
 
@@ -510,7 +510,7 @@ def test_users_role_history_paginated(admin_client: ApiClient, customer: User) -
 
 
 def test_users_role_history_missing_user_404(admin_client: ApiClient) -> None:
-    assert assert_json(admin_client.get(history_url(MISSING_ID)), 404) == {"detail": "Not found"}
+    assert assert_json(admin_client.get(history_url(MISSING_ID)), 404) == {"detail": "Not found", "code": "not_found"}
 
 
 # --- who may ---------------------------------------------------------------------------------------

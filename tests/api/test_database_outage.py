@@ -33,14 +33,13 @@ from tests.live_server import (
     wait_until,
     with_address,
 )
+from tests.assertions import HEALTH_DOWN, UNAVAILABLE
 from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.e2e
 
 OUTER_DATABASE_URL = os.environ.get("DATABASE_URL", "")
 PASSWORD = "outage-Correct-Horse-9"
-UNAVAILABLE = {"detail": "The service is temporarily unavailable."}
-HEALTH_DOWN = {"status": "unavailable", "database": "unreachable"}
 # A refused connection fails at once; the bound is far below connect_timeout (5 s), so a
 # 503 that waited for a timeout would fail this test.
 REFUSED_ANSWER_SECONDS = 2.0

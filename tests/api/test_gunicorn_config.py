@@ -52,7 +52,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
         "errorlog": "-",
     }
     assert logconfig["loggers"]["gunicorn.error"]["handlers"] == ["stderr"]
-    assert logconfig["formatters"]["json"] == {"()": "project.logging.JsonFormatter"}
+    assert logconfig["formatters"]["json"] == {"()": "api.logging.JsonFormatter"}
     assert logconfig["loggers"]["gunicorn.access"] == {"level": "CRITICAL", "handlers": [], "propagate": False}
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ninja.responses import NinjaJSONEncoder
 
-from api.main import api
+from project.api import api
 
 COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 
@@ -44,11 +44,14 @@ def test_every_operation_has_a_readable_id_tag_summary_and_error_schema() -> Non
             assert "503" in operation["responses"], where
             for status, response in operation["responses"].items():
                 if int(status) >= 400:
-                    schema = response["content"]["application/json"]["schema"]["$ref"]
-                    expected = {"422": "ValidationErrorOut"}.get(status, "ErrorOut")
+                    schema = response["content"]["application/json"]["schema"]
                     if operation_id == "health":
-                        expected = "HealthOut"  # says which part is down
-                    assert schema.endswith("/" + expected), f"{where} {status}"
+                        assert schema == {"$ref": "#/components/schemas/HealthDownOut"}, where  # says which part is down
+                        continue
+                    codes = schema["properties"]["code"]["enum"]
+                    assert codes and all(code.replace("_", "").isalpha() and code.islower() for code in codes), where
+                    assert schema["required"][:2] == ["detail", "code"], f"{where} {status}"
+                    assert all(f"`{code}`" in response["description"] for code in codes), f"{where} {status}"
 
 
 def _keys_anywhere(node: object) -> set[str]:

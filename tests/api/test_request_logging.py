@@ -26,7 +26,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from project.logging import JsonFormatter
+from api.logging import JsonFormatter
 from tests.client import ApiClient
 from tests.factories import PASSWORD, AdminFactory, CustomerFactory
 

@@ -28,7 +28,7 @@ DOCS_CSP = (
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
 APP_ORIGIN = "https://app.example"
-UNAUTHENTICATED = {"detail": "Authentication credentials were not provided or are invalid."}
+UNAUTHENTICATED = {"detail": "Authentication credentials were not provided or are invalid.", "code": "not_authenticated"}
 
 
 def assert_browser_headers(response: Any, csp: str = API_CSP) -> None:

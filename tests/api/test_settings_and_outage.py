@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.assertions import HEALTH_DOWN, UNAVAILABLE
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = """
@@ -59,10 +61,10 @@ def test_database_unreachable_answers_503_json() -> None:
     answers = json.loads(result.stdout.strip().splitlines()[-1])
     status, content_type, _, body = answers["/api/health/"]
     assert (status, content_type, json.loads(body)) == (503, "application/json; charset=utf-8",
-                                                       {"status": "unavailable", "database": "unreachable"})
+                                                       HEALTH_DOWN)
     for path in ("/api/login/", "/api/tasks/"):
         status, content_type, retry_after, body = answers[path]
         assert status == 503, (path, body)
         assert content_type == "application/json; charset=utf-8"
         assert retry_after == "5"
-        assert json.loads(body) == {"detail": "The service is temporarily unavailable."}
+        assert json.loads(body) == UNAVAILABLE

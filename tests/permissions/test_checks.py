@@ -20,14 +20,13 @@ from django.utils.module_loading import autodiscover_modules, module_has_submodu
 from ninja import Router
 
 import permissions.registry as registry_module
-from accounts.auth import JWTBearer
 from accounts.roles import Role
-from api.errors import install_exception_handlers
-from api.main import NexoraAPI
+from api.base import BaseAPI
 from permissions.checks import check_every_operation_declares_a_policy
 from permissions.endpoints import requires
 from permissions.policies import AUTHENTICATED, PUBLIC
 from permissions.registry import Policy, PolicyRegistry, policies
+from project.api import new_api
 from tests.client import ApiClient
 from tests.permissions import throwaway
 
@@ -42,16 +41,15 @@ def view(request: HttpRequest) -> dict[str, bool]:
     return {"reached": True}
 
 
-def throwaway_api(*routes: tuple[str, dict[str, Any], str | None]) -> NexoraAPI:
-    """A NexoraAPI with one GET operation per (path, route kwargs, policy or None)."""
+def throwaway_api(*routes: tuple[str, dict[str, Any], str | None]) -> BaseAPI:
+    """An API configured as the project's, with one GET operation per (path, route kwargs, policy or None)."""
     router = Router()
     for path, route_kwargs, policy in routes:
         func = _copy(view, path)
         if policy is not None:
             func = requires(policy)(func)
         router.get(path, **route_kwargs)(func)
-    api = NexoraAPI(urls_namespace=f"throwaway-{next(_namespaces)}", auth=JWTBearer())
-    install_exception_handlers(api)
+    api = new_api(urls_namespace=f"throwaway-{next(_namespaces)}")
     api.add_router("", router)
     return api
 

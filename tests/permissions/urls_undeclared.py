@@ -4,11 +4,9 @@ from django.http import HttpRequest
 from django.urls import path
 from ninja import Router
 
-from accounts.auth import JWTBearer
-from api.errors import install_exception_handlers
-from api.main import NexoraAPI
 from permissions.endpoints import requires
 from permissions.policies import AUTHENTICATED
+from project.api import new_api
 
 REACHED = {"reached": True}
 
@@ -37,8 +35,7 @@ def declared(request: HttpRequest) -> dict[str, bool]:
     return REACHED
 
 
-api = NexoraAPI(urls_namespace="throwaway-undeclared", auth=JWTBearer())
-install_exception_handlers(api)
+api = new_api(urls_namespace="throwaway-undeclared")
 api.add_router("", router)
 
 urlpatterns = [path("api/", api.urls)]

@@ -17,7 +17,7 @@ from tests.factories import AdminFactory, CustomerFactory, SellerFactory, TaskFa
 
 LIST_URL = "/api/tasks/"
 TASK_KEYS = {"id", "title", "description", "status", "due_date", "owner_id", "assignee_id", "created_at", "updated_at"}
-NOT_FOUND = {"detail": "Not found"}
+NOT_FOUND = {"detail": "Not found", "code": "not_found"}
 MISSING_ID = 987_654_321
 
 
@@ -62,7 +62,7 @@ def assert_validation_error(response: Any, loc: list[Any], error_type: str | Non
 def assert_denied(response: Any, policy: str) -> None:
     assert response.status_code == 403, response.content
     body = response.json()
-    assert set(body) == {"detail"}
+    assert set(body) == {"detail", "code", "policy"} and body["code"] == "permission_denied"
     assert f"'{policy}'" in body["detail"]
 
 
@@ -123,7 +123,7 @@ def test_create_rejects_unknown_fields(
     response = customer_client.post(LIST_URL, {"title": "x", **smuggled})
 
     (field,) = smuggled
-    assert_validation_error(response, ["body", "payload", field], "extra_forbidden")
+    assert_validation_error(response, ["body", field], "extra_forbidden")
     assert Task.objects.count() == 0
 
 
@@ -166,35 +166,35 @@ def test_create_assignee_unknown_or_inactive_is_422(request: pytest.FixtureReque
 
     response = client.post(LIST_URL, {"title": "x", "assignee_id": assignee_id})
 
-    assert_validation_error(response, ["body", "payload", "assignee_id"])
+    assert_validation_error(response, ["body", "assignee_id"])
     assert Task.objects.count() == 0
 
 
 @pytest.mark.parametrize(
     ("payload", "loc", "error_type"),
     [
-        pytest.param({"title": ""}, ["body", "payload", "title"], "string_too_short", id="title-empty"),
-        pytest.param({"title": "x" * 201}, ["body", "payload", "title"], "string_too_long", id="title-201"),
-        pytest.param({}, ["body", "payload", "title"], "missing", id="title-missing"),
-        pytest.param({"title": None}, ["body", "payload", "title"], "string_type", id="title-null"),
-        pytest.param({"title": 42}, ["body", "payload", "title"], "string_type", id="title-number"),
-        pytest.param({"title": "a\x00b"}, ["body", "payload", "title"], None, id="title-nul"),
+        pytest.param({"title": ""}, ["body", "title"], "string_too_short", id="title-empty"),
+        pytest.param({"title": "x" * 201}, ["body", "title"], "string_too_long", id="title-201"),
+        pytest.param({}, ["body", "title"], "missing", id="title-missing"),
+        pytest.param({"title": None}, ["body", "title"], "string_type", id="title-null"),
+        pytest.param({"title": 42}, ["body", "title"], "string_type", id="title-number"),
+        pytest.param({"title": "a\x00b"}, ["body", "title"], None, id="title-nul"),
         pytest.param(
             {"title": "x", "description": "d" * 10_001},
-            ["body", "payload", "description"],
+            ["body", "description"],
             "string_too_long",
             id="description-10001",
         ),
-        pytest.param({"title": "x", "description": 7}, ["body", "payload", "description"], "string_type", id="description-number"),
-        pytest.param({"title": "x", "owner_id": 1}, ["body", "payload", "owner_id"], "extra_forbidden", id="unknown-owner_id"),
-        pytest.param({"title": "x", "status": "bogus"}, ["body", "payload", "status"], None, id="status-bogus"),
-        pytest.param({"title": "x", "due_date": 12345}, ["body", "payload", "due_date"], None, id="due_date-number"),
-        pytest.param({"title": "x", "due_date": "not-a-date"}, ["body", "payload", "due_date"], None, id="due_date-text"),
-        pytest.param({"title": "x", "due_date": "2030-02-30"}, ["body", "payload", "due_date"], None, id="due_date-impossible"),
-        pytest.param({"title": "x", "assignee_id": "5"}, ["body", "payload", "assignee_id"], "int_type", id="assignee-string"),
-        pytest.param({"title": "x", "assignee_id": 10**23}, ["body", "payload", "assignee_id"], None, id="assignee-huge"),
-        pytest.param({"title": "x", "assignee_id": 0}, ["body", "payload", "assignee_id"], None, id="assignee-zero"),
-        pytest.param({"title": "x", "assignee_id": 1.5}, ["body", "payload", "assignee_id"], None, id="assignee-float"),
+        pytest.param({"title": "x", "description": 7}, ["body", "description"], "string_type", id="description-number"),
+        pytest.param({"title": "x", "owner_id": 1}, ["body", "owner_id"], "extra_forbidden", id="unknown-owner_id"),
+        pytest.param({"title": "x", "status": "bogus"}, ["body", "status"], None, id="status-bogus"),
+        pytest.param({"title": "x", "due_date": 12345}, ["body", "due_date"], None, id="due_date-number"),
+        pytest.param({"title": "x", "due_date": "not-a-date"}, ["body", "due_date"], None, id="due_date-text"),
+        pytest.param({"title": "x", "due_date": "2030-02-30"}, ["body", "due_date"], None, id="due_date-impossible"),
+        pytest.param({"title": "x", "assignee_id": "5"}, ["body", "assignee_id"], "int_type", id="assignee-string"),
+        pytest.param({"title": "x", "assignee_id": 10**23}, ["body", "assignee_id"], None, id="assignee-huge"),
+        pytest.param({"title": "x", "assignee_id": 0}, ["body", "assignee_id"], None, id="assignee-zero"),
+        pytest.param({"title": "x", "assignee_id": 1.5}, ["body", "assignee_id"], None, id="assignee-float"),
     ],
 )
 def test_create_validation_is_422_and_writes_nothing(
@@ -218,7 +218,7 @@ def test_create_body_that_is_not_an_object_is_422(customer_client: ApiClient) ->
     response = customer_client.post(LIST_URL, ["title"])
 
     assert response.status_code == 422, response.content
-    assert set(response.json()) == {"detail"}
+    assert set(response.json()) == {"detail", "code"} and response.json()["code"] == "validation_error"
     assert Task.objects.count() == 0
 
 
@@ -407,7 +407,7 @@ def test_update_seller_assigning_inactive_user_is_422(client_for: Any, seller: U
 
     response = client_for(seller).patch(task_url(task.pk), {"assignee_id": UserFactory(inactive=True).pk})
 
-    assert_validation_error(response, ["body", "payload", "assignee_id"])
+    assert_validation_error(response, ["body", "assignee_id"])
     assert snapshot(task) == before
 
 
@@ -444,7 +444,7 @@ def test_update_assignee_may_change_nothing_but_status(
     response = client_for(assignee).patch(task_url(task.pk), changes)
 
     assert response.status_code == 403, response.content
-    assert set(response.json()) == {"detail"}
+    assert set(response.json()) == {"detail", "code", "policy"} and response.json()["code"] == "permission_denied"
     assert snapshot(task) == before
 
 
@@ -516,7 +516,7 @@ def test_update_validation_is_422_and_changes_nothing(
 
     response = client_for(owner).patch(task_url(task.pk), payload)
 
-    assert_validation_error(response, ["body", "payload", field])
+    assert_validation_error(response, ["body", field])
     assert snapshot(task) == before
 
 
@@ -601,7 +601,7 @@ def test_anonymous_or_bad_token_is_401_on_every_endpoint(
 
     assert response.status_code == 401, response.content
     body = response.json()
-    assert set(body) == {"detail"}
+    assert set(body) == {"detail", "code"} and body["code"] == "not_authenticated"
     assert isinstance(body["detail"], str) and body["detail"]
     assert response["WWW-Authenticate"].startswith("Bearer")
     assert list(Task.objects.values()) == before
@@ -614,7 +614,7 @@ def test_token_of_a_deactivated_user_is_401(client_for: Any, owner: User, task: 
     response = client.get(task_url(task.pk))
 
     assert response.status_code == 401, response.content
-    assert set(response.json()) == {"detail"}
+    assert set(response.json()) == {"detail", "code"} and response.json()["code"] == "not_authenticated"
 
 
 @pytest.mark.parametrize(
@@ -627,7 +627,7 @@ def test_anonymous_with_a_bad_body_is_401_first(anon_client: ApiClient, body: An
     response = anon_client.post(LIST_URL, body, content_type="application/json")
 
     assert response.status_code == 401, response.content
-    assert set(response.json()) == {"detail"}
+    assert set(response.json()) == {"detail", "code"} and response.json()["code"] == "not_authenticated"
     assert response["WWW-Authenticate"].startswith("Bearer")
     assert Task.objects.count() == 0
 
@@ -665,7 +665,7 @@ def test_update_assignee_touching_a_forbidden_field_is_403_before_422(
     response = client_for(assignee).patch(task_url(task.pk), payload)
 
     assert response.status_code == 403, response.content
-    assert set(response.json()) == {"detail"}
+    assert set(response.json()) == {"detail", "code", "policy"} and response.json()["code"] == "permission_denied"
     assert snapshot(task) == before
 
 

@@ -359,7 +359,7 @@ def test_anonymous_list_is_401(anon_client: ApiClient, customer: User) -> None:
     response = anon_client.get(LIST_URL)
 
     assert response.status_code == 401
-    assert set(response.json()) == {"detail"}
+    assert set(response.json()) == {"detail", "code"} and response.json()["code"] == "not_authenticated"
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 

@@ -10,7 +10,7 @@ from accounts import services
 from accounts.managers import normalize_email
 from accounts.models import User
 from accounts.roles import Role
-from project.exceptions import DomainError
+from api.exceptions import DomainError
 
 
 class Command(BaseCommand):

@@ -1,0 +1,46 @@
+"""What can go wrong with accounts, named after the fact; `project/errors.py` gives each its status and code."""
+
+from __future__ import annotations
+
+from api.exceptions import DomainError, ObjectNotFound, RejectedValue
+
+
+class UserNotFound(ObjectNotFound):
+    pass
+
+
+class EmailTaken(DomainError):
+    default_message = "A user with this email already exists."
+
+
+class LastActiveAdmin(DomainError):
+    """Nobody may demote, deactivate or delete the last active admin: the deployment would be locked."""
+
+    default_message = "This is the last active admin: promote another admin first."
+
+
+class AdminSignupRefused(DomainError):
+    default_message = "The ADMIN role cannot be chosen at sign-up."
+
+
+class OwnRoleRaiseRefused(DomainError):
+    default_message = "You cannot raise your own role."
+
+
+class WrongPassword(DomainError):
+    default_message = "The current password is wrong."
+
+
+class LoginFailed(DomainError):
+    #: One message for an unknown e-mail, a wrong password and an inactive account.
+    default_message = "No active account found with the given email and password."
+
+
+class InvalidToken(DomainError):
+    """Malformed, expired, revoked, or of a user who is gone or deactivated."""
+
+    default_message = "Token is invalid or expired."
+
+
+class WeakPassword(RejectedValue):
+    kind = "password_too_weak"

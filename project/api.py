@@ -1,0 +1,44 @@
+"""The composition root of the HTTP API: one NinjaAPI, every app's router, the error table
+and the permission layer installed on it. Nothing imports this but `project/urls.py`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accounts.api import auth_router, profile_router, users_router
+from accounts.auth import JWTBearer
+from api.base import BaseAPI
+from api.errors import install_errors
+from api.health import router as health_router
+from api.parser import StrictJSONParser
+from api.renderers import ApiJSONRenderer
+from permissions import ninja as permission_layer
+from permissions.api import router as permissions_router
+from tasks.api import router as tasks_router
+
+from .errors import BEARER_CHALLENGE, BODY_ERRORS, ERRORS, EVERY_OPERATION_ERRORS
+
+
+
+def new_api(**kwargs: Any) -> BaseAPI:
+    """A NinjaAPI configured as this service's: bearer tokens, strict JSON, the error table and
+    the permission layer. Tests build throwaway APIs with it, so they behave as the real one."""
+    api = BaseAPI(auth=JWTBearer(), parser=StrictJSONParser(), renderer=ApiJSONRenderer(), **kwargs)
+    install_errors(api, ERRORS, body_errors=BODY_ERRORS, every_operation=EVERY_OPERATION_ERRORS)
+    permission_layer.install(api, www_authenticate=BEARER_CHALLENGE)
+    return api
+
+
+api = new_api(
+    title="Nexora API",
+    version="1.0.0",
+    description="Typed, role-aware auth and tasks API. Every operation states the policy it requires.",
+    urls_namespace="api",
+)
+
+api.add_router("", auth_router)
+api.add_router("/profile/", profile_router)
+api.add_router("/users/", users_router)
+api.add_router("", permissions_router)
+api.add_router("/tasks/", tasks_router)
+api.add_router("", health_router)

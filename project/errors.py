@@ -1,0 +1,58 @@
+"""The one table of answers: every error a client can cause, its HTTP status and its stable `code`.
+
+Services raise domain errors named after what happened; nothing else in the project
+knows their status. The permission layer answers its own 401 (`not_authenticated`) and
+403 (`permission_denied`, with the `policy` lacked) in `permissions.ninja`.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.db import InterfaceError, OperationalError
+
+from accounts.errors import (
+    AdminSignupRefused,
+    EmailTaken,
+    InvalidToken,
+    LastActiveAdmin,
+    LoginFailed,
+    OwnRoleRaiseRefused,
+    WrongPassword,
+)
+from api.errors import DB_RETRY_AFTER_SECONDS, ErrorSpec, ErrorTable
+from api.exceptions import ObjectNotFound, RejectedValue
+from api.parser import BodyNotJson
+from api.throttling import Throttled
+
+BEARER_CHALLENGE = 'Bearer realm="api"'
+UNAVAILABLE = {"Retry-After": str(DB_RETRY_AFTER_SECONDS)}
+DATABASE_DOWN = "The service is temporarily unavailable."
+
+ERRORS: ErrorTable = {
+    # The object is missing or hidden from the caller: one answer for both.
+    ObjectNotFound: ErrorSpec(404, "not_found", "no such object, or not one the caller may see."),
+    # An input refused like a schema failure: weak password, unknown assignee, unreadable JSON.
+    RejectedValue: ErrorSpec(422, "validation_error", "a value was refused (see `detail[].type`)."),
+    EmailTaken: ErrorSpec(409, "email_taken", "another account has this email address."),
+    LastActiveAdmin: ErrorSpec(409, "last_admin", "the last active admin cannot be demoted, deactivated or deleted."),
+    AdminSignupRefused: ErrorSpec(403, "role_not_allowed", "the ADMIN role cannot be chosen at sign-up."),
+    OwnRoleRaiseRefused: ErrorSpec(403, "own_role_raise", "nobody may raise their own role."),
+    WrongPassword: ErrorSpec(400, "wrong_password", "the current password given is wrong."),
+    LoginFailed: ErrorSpec(401, "invalid_credentials", "unknown email, wrong password or inactive account.",
+                           headers={"WWW-Authenticate": BEARER_CHALLENGE}),
+    InvalidToken: ErrorSpec(401, "not_authenticated", "the token is malformed, expired or revoked.",
+                            headers={"WWW-Authenticate": BEARER_CHALLENGE}),
+    Throttled: ErrorSpec(429, "throttled", "too many attempts; retry after `Retry-After` seconds."),
+    BodyNotJson: ErrorSpec(415, "unsupported_media_type", "the body is not sent as application/json."),
+    RequestDataTooBig: ErrorSpec(413, "request_too_large", "the body is over the size limit (1 MiB)."),
+    TooManyFieldsSent: ErrorSpec(400, "too_many_fields", "the query string has too many fields."),
+    OperationalError: ErrorSpec(503, "service_unavailable", "the database is unreachable; retry later.",
+                                headers=UNAVAILABLE, detail=DATABASE_DOWN, log=True),
+    # A dropped connection surfaces as InterfaceError, which is not an OperationalError.
+    InterfaceError: ErrorSpec(503, "service_unavailable", "the database is unreachable; retry later.",
+                              headers=UNAVAILABLE, detail=DATABASE_DOWN, log=True),
+}
+
+#: What any operation with a JSON body can answer, and what any operation at all can.
+BODY_ERRORS = (RejectedValue, RequestDataTooBig, BodyNotJson)
+EVERY_OPERATION_ERRORS = (OperationalError,)
