@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from asgiref.sync import sync_to_async
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
@@ -24,3 +25,14 @@ class JWTBearer(HttpBearer):
         user = authenticate_access_token(token)
         request.user = user
         return user
+
+
+class AsyncJWTBearer(JWTBearer):
+    """The same check for an API whose operations are async: ninja awaits it on the event
+    loop, and the one query it makes (the user row) runs in Django's sync thread."""
+
+    async def __call__(self, request: HttpRequest) -> User | None:  # type: ignore[override]  # the async twin
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return await sync_to_async(self.authenticate)(request, token.strip())

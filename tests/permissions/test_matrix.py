@@ -1,6 +1,7 @@
 """The role-by-endpoint matrix, generated from the API and the policy registry.
 
-Every operation of `project.api.api` is called by an anonymous caller and by a user of
+Every operation of `project.api.api` (and of a throwaway API whose operations are written
+both sync and async, `tests.permissions.guarded_api`) is called by an anonymous caller and by a user of
 each role. The expected answer comes from the registry, never from a hand-written
 list, so a new operation or policy is covered the day it is added:
 
@@ -28,6 +29,7 @@ from permissions.registry import policies
 from project.api import api
 from tests.client import ApiClient
 from tests.factories import CustomerFactory, TaskFactory, UserFactory
+from tests.permissions import guarded_api
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 PLACEHOLDER = re.compile(r"{(\w+)}")
@@ -43,7 +45,42 @@ PATH_OBJECTS: dict[str, Callable[[User | None, User], int]] = {
 
 
 @dataclass(frozen=True)
+class ApiUnderTest:
+    name: str
+    api: Any
+    urlconf: str
+
+    def root(self) -> str:
+        return reverse(f"{self.api.urls_namespace}:api-root", urlconf=self.urlconf)
+
+    def openapi_operations(self) -> list[tuple[str, str, dict[str, Any]]]:
+        schema = self.api.get_openapi_schema(path_prefix=self.root())
+        return [
+            (method.upper(), path, operation)
+            for path, path_item in schema["paths"].items()
+            for method, operation in path_item.items()
+        ]
+
+    def operations(self) -> list[tuple[str, str, str | None]]:
+        """(method, path under the API root, declared policy) of every operation, as the
+        OpenAPI document publishes them (test_openapi_lists_every_operation_of_the_api
+        checks that the document lists every bound operation)."""
+        root = self.root()
+        return [
+            (method, "/" + path.removeprefix(root), (operation.get("x-policy") or {}).get("name"))
+            for method, path, operation in self.openapi_operations()
+        ]
+
+
+APIS = [
+    ApiUnderTest("project", api, "project.urls"),
+    ApiUnderTest("sync-and-async", guarded_api.api, "tests.permissions.guarded_api"),
+]
+
+
+@dataclass(frozen=True)
 class Case:
+    target: ApiUnderTest
     method: str
     path: str  # as the API routes it, e.g. "/tasks/{task_id}/"
     policy: str
@@ -51,54 +88,30 @@ class Case:
 
     @property
     def id(self) -> str:
-        return f"{self.method} {self.path} as {self.role or 'anonymous'}"
+        return f"{self.target.name}: {self.method} {self.path} as {self.role or 'anonymous'}"
 
 
-def api_root() -> str:
-    return reverse(f"{api.urls_namespace}:api-root")
-
-
-def openapi_operations() -> list[tuple[str, str, dict[str, Any]]]:
-    schema = api.get_openapi_schema()
-    return [
-        (method.upper(), path, operation)
-        for path, path_item in schema["paths"].items()
-        if path.startswith("/api/")
-        for method, operation in path_item.items()
-    ]
-
-
-def operations() -> list[tuple[str, str, str | None]]:
-    """(method, path under the API root, declared policy) of every operation of the project's
-    API, as its OpenAPI document publishes them (test_openapi_lists_every_operation_of_the_api
-    checks that the document lists every bound operation)."""
-    root = api_root()
-    return [
-        (method, "/" + path.removeprefix(root), (operation.get("x-policy") or {}).get("name"))
-        for method, path, operation in openapi_operations()
-    ]
-
-
-def cases() -> list[Case]:
+def cases() -> list[Any]:
     """Built at collection time: pytest-django has set Django up before importing tests."""
     return [
-        Case(method, path, policy, role)
-        for method, path, policy in operations()
-        for role in (None, *Role)
+        pytest.param(case, id=case.id, marks=pytest.mark.urls(target.urlconf))
+        for target in APIS
+        for method, path, policy in target.operations()
+        for case in (Case(target, method, path, str(policy), role) for role in (None, *Role))
     ]
 
 
 CASES = cases()
 
 
-def fill_path(path: str, caller: User | None, spare: User) -> str:
+def fill_path(target: ApiUnderTest, path: str, caller: User | None, spare: User) -> str:
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in PATH_OBJECTS:
             pytest.fail(f"No object builder for path parameter {{{name}}}: add one to PATH_OBJECTS.")
         return str(PATH_OBJECTS[name](caller, spare))
 
-    return api_root() + PLACEHOLDER.sub(value, path).lstrip("/")
+    return target.root() + PLACEHOLDER.sub(value, path).lstrip("/")
 
 
 def call(client: ApiClient, method: str, url: str) -> Any:
@@ -112,19 +125,25 @@ def detail_of(response: Any) -> str:
     return str(body["detail"])
 
 
-def test_the_matrix_covers_every_operation_and_caller() -> None:
-    ops = operations()
-    assert ops, "the project API has no operation"
-    assert len(CASES) == len(ops) * (1 + len(Role))
+@pytest.mark.parametrize("target", APIS, ids=lambda target: target.name)
+def test_the_matrix_covers_every_operation_and_caller(target: ApiUnderTest) -> None:
+    ops = target.operations()
+    assert ops, f"the {target.name} API has no operation"
+    assert len([c for c in CASES if c.values[0].target is target]) == len(ops) * (1 + len(Role))
     assert all(policy is not None for _, _, policy in ops), "an operation declares no policy"
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_the_matrix_covers_async_operations() -> None:
+    kinds = {op.is_async for op in bound_operations(guarded_api.api)}
+    assert kinds == {True, False}
+
+
+@pytest.mark.parametrize("case", CASES)
 def test_role_by_endpoint(case: Case, db: None) -> None:
     policy = policies.get(case.policy)
     caller = None if case.role is None else UserFactory(role=case.role)
     spare = CustomerFactory()
-    url = fill_path(case.path, caller, spare)
+    url = fill_path(case.target, case.path, caller, spare)
 
     response = call(ApiClient(caller), case.method, url)
     status = response.status_code
@@ -141,7 +160,11 @@ def test_role_by_endpoint(case: Case, db: None) -> None:
         assert response.headers["WWW-Authenticate"].startswith("Bearer"), seen
     elif not expected_allowed:
         assert status == 403, seen
-        assert f"'{case.policy}'" in detail_of(response), seen
+        assert response.json() == {
+            "detail": f"You do not have permission to perform this action: requires '{case.policy}'.",
+            "code": "permission_denied",
+            "policy": case.policy,
+        }, seen
     else:
         assert status != 401, seen
         if status == 403:
@@ -154,13 +177,14 @@ def test_role_by_endpoint(case: Case, db: None) -> None:
 # --- the same matrix, as the OpenAPI document publishes it --------------------------------
 
 
-def test_openapi_lists_every_operation_of_the_api() -> None:
-    documented = sorted((method, operation["operationId"]) for method, _, operation in openapi_operations())
-    bound = sorted((method, op.operation_id or "") for op in bound_operations(api) for method in op.methods)
+@pytest.mark.parametrize("target", APIS, ids=lambda target: target.name)
+def test_openapi_lists_every_operation_of_the_api(target: ApiUnderTest) -> None:
+    documented = sorted((method, operation["operationId"]) for method, _, operation in target.openapi_operations())
+    bound = sorted((method, op.operation_id or "") for op in bound_operations(target.api) for method in op.methods)
     assert documented == bound
 
 
-OPENAPI_OPERATIONS = openapi_operations()
+OPENAPI_OPERATIONS = [op for target in APIS for op in target.openapi_operations()]
 
 
 @pytest.mark.parametrize(

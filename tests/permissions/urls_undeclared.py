@@ -23,6 +23,11 @@ def public_undeclared(request: HttpRequest) -> dict[str, bool]:
     return REACHED
 
 
+@router.get("/async-undeclared/")
+async def async_undeclared(request: HttpRequest) -> dict[str, bool]:
+    return REACHED
+
+
 @router.get("/unknown/")
 @requires("nope.never_registered")
 def unknown(request: HttpRequest) -> dict[str, bool]:
