@@ -88,12 +88,14 @@ def install_errors(
     table: ErrorTable,
     *,
     body_errors: Sequence[type[Exception]] = (),
+    query_errors: Sequence[type[Exception]] = (),
     every_operation: Sequence[type[Exception]] = (),
 ) -> None:
     """Answer every error of `table` on `api`, and document each operation's answers.
 
     `body_errors` are what any operation with a JSON body can answer (413, 415, ...),
-    `every_operation` what any operation can (503); both are rows of `table`.
+    `query_errors` what any with query parameters can, `every_operation` what any operation
+    can (503); all are rows of `table`.
     """
 
     def answer(request: HttpRequest, exc: Exception, spec: ErrorSpec) -> HttpResponse:
@@ -129,7 +131,7 @@ def install_errors(
         return api.create_response(request, {"detail": "Internal server error.", "code": "server_error"}, status=500)
 
     def document(operation: Operation, run: Callable[..., Any]) -> Callable[..., Any]:
-        _document(operation, table, body_errors, every_operation)
+        _document(operation, table, {"body": body_errors, "query": query_errors}, every_operation)
         return run
 
     on_bind(api, document)
@@ -145,7 +147,7 @@ def _handler(answer: Callable[[HttpRequest, Exception, ErrorSpec], HttpResponse]
     return lambda request, exc: answer(request, exc, spec)
 
 
-def _document(operation: Operation, table: ErrorTable, body_errors: Sequence[type[Exception]],
+def _document(operation: Operation, table: ErrorTable, by_source: Mapping[str, Sequence[type[Exception]]],
               every_operation: Sequence[type[Exception]]) -> None:
     extra = dict(operation.openapi_extra or {})
     responses = extra.setdefault("responses", {})
@@ -153,8 +155,8 @@ def _document(operation: Operation, table: ErrorTable, body_errors: Sequence[typ
     sources = input_sources(operation)
     if sources:
         add_error_response(responses, 422, VALIDATION_ERROR, "the input does not match the schema.", detail=VALIDATION_DETAIL)
-    if "body" in sources:
-        errors += body_errors
+    for source in sorted(sources):
+        errors += by_source.get(source, ())
     errors += every_operation
     for error in errors:
         spec = spec_for(table, error)

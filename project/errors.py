@@ -45,7 +45,8 @@ ERRORS: ErrorTable = {
     Throttled: ErrorSpec(429, "throttled", "too many attempts; retry after `Retry-After` seconds."),
     BodyNotJson: ErrorSpec(415, "unsupported_media_type", "the body is not sent as application/json."),
     RequestDataTooBig: ErrorSpec(413, "request_too_large", "the body is over the size limit (1 MiB)."),
-    TooManyFieldsSent: ErrorSpec(400, "too_many_fields", "the query string has too many fields."),
+    TooManyFieldsSent: ErrorSpec(400, "too_many_fields", "the query string has too many fields.",
+                                 detail="The query string has too many fields."),
     OperationalError: ErrorSpec(503, "service_unavailable", "the database is unreachable; retry later.",
                                 headers=UNAVAILABLE, detail=DATABASE_DOWN, log=True),
     # A dropped connection surfaces as InterfaceError, which is not an OperationalError.
@@ -53,6 +54,7 @@ ERRORS: ErrorTable = {
                               headers=UNAVAILABLE, detail=DATABASE_DOWN, log=True),
 }
 
-#: What any operation with a JSON body can answer, and what any operation at all can.
+#: What any operation with a JSON body can answer, with query parameters, and at all.
 BODY_ERRORS = (RejectedValue, RequestDataTooBig, BodyNotJson)
+QUERY_ERRORS = (TooManyFieldsSent,)
 EVERY_OPERATION_ERRORS = (OperationalError,)

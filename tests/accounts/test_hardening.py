@@ -126,7 +126,20 @@ def test_wrong_method_405(method: str, path: str, allowed: str | None) -> None:
 def test_disallowed_host_400(path: str) -> None:
     response = ApiClient().post(path, VALID_SIGNUP, HTTP_HOST="evil.example")
 
-    assert_detail(response, 400)
+    assert_detail(response, 400, "Invalid Host header.", code="invalid_host")
+
+
+@pytest.mark.parametrize("path", ["/nowhere", "/tasks/1/edit/x", "/api-docs/", "/static/nope.js"])
+def test_unknown_path_outside_the_api_is_404_json_too(path: str) -> None:
+    assert assert_json(ApiClient().get(path), 404) == {"detail": "Not found", "code": "not_found"}
+
+
+def test_json_nested_too_deep_to_parse_is_422() -> None:
+    depth = 100_000
+    response = post_raw(REGISTER, "[" * depth + "]" * depth)
+
+    errors = assert_validation_error(response, ["body"])
+    assert [error["type"] for error in errors] == ["json_invalid"]
 
 
 # --- password hashing ----------------------------------------------------------------------------

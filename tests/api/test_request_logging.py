@@ -6,6 +6,7 @@ for a buffer), so what is checked is exactly what production writes to stdout.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import logging
@@ -348,3 +349,18 @@ def test_log_format_from_the_environment(log_format: str, returncode: int) -> No
         assert "LOG_FORMAT must be 'json' or 'plain', not 'xml'." in result.stderr
     else:
         assert re.search(r"^\S+ \S+ INFO nexora.request \[plain-1\] GET /api/nowhere/ 404$", result.stdout, re.M), result.stdout
+
+
+def test_a_basic_authorization_header_is_never_logged_even_with_debug_on(
+    customer: User, log_output: LogOutput, settings: Any,
+) -> None:
+    """django-ninja's HttpBearer logs a non-Bearer header whole when DEBUG is on ("Unexpected
+    auth - 'Basic <email:password>'"): our authenticator reads the header itself."""
+    settings.DEBUG = True
+    credentials = base64.b64encode(f"{customer.email}:{PASSWORD}".encode()).decode()
+    with everything_at_debug():
+        response = ApiClient().get("/api/profile/", HTTP_AUTHORIZATION=f"Basic {credentials}")
+
+    assert response.status_code == 401
+    assert credentials not in log_output.text and "Basic" not in log_output.text
+    assert "Unexpected auth" not in log_output.text

@@ -371,3 +371,11 @@ def test_seller_cannot_list_another_sellers_tasks_by_assignee_filter(seller_clie
     body = page_ok(get_page(seller_client, assignee_id=other_seller.pk))
 
     assert body == {"items": [], "count": 0}
+
+
+def test_query_string_with_too_many_fields_is_400_json(customer_client: ApiClient) -> None:
+    """Django refuses more than DATA_UPLOAD_MAX_NUMBER_FIELDS (TooManyFieldsSent): a 4xx JSON, not a 500."""
+    response = customer_client.get(LIST_URL + "?" + "&".join(["a"] * 1500))
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {"detail": "The query string has too many fields.", "code": "too_many_fields"}

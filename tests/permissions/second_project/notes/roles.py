@@ -1,0 +1,6 @@
+from enum import Enum
+
+
+class Role(str, Enum):
+    EDITOR = "EDITOR"
+    VIEWER = "VIEWER"
