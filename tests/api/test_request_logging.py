@@ -26,9 +26,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from nexora_testkit.client import ApiClient
+from nexora_testkit.factories import PASSWORD, AdminFactory, CustomerFactory
 from project.logging import JsonFormatter
-from tests.client import ApiClient
-from tests.factories import PASSWORD, AdminFactory, CustomerFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -19,16 +19,16 @@ from django.test import override_settings
 from django.utils.module_loading import autodiscover_modules, module_has_submodule
 from ninja import Router
 
-import permissions.registry as registry_module
 from accounts.auth import JWTBearer
 from accounts.roles import Role
 from api.errors import install_exception_handlers
 from api.main import NexoraAPI
+from nexora_testkit.client import ApiClient
 from permissions.checks import check_every_operation_declares_a_policy
 from permissions.endpoints import requires
 from permissions.policies import AUTHENTICATED, PUBLIC
+import permissions.registry as registry_module
 from permissions.registry import Policy, PolicyRegistry, policies
-from tests.client import ApiClient
 from tests.permissions import throwaway
 
 THROWAWAY_API = "tests.permissions.throwaway.api"

@@ -23,12 +23,12 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.roles import Role
 from api.main import api
+from nexora_testkit.client import ApiClient
+from nexora_testkit.factories import CustomerFactory, TaskFactory, UserFactory
 from permissions.checks import api_operations
 from permissions.endpoints import declared_policy
 from permissions.policies import AUTHENTICATED
 from permissions.registry import policies
-from tests.client import ApiClient
-from tests.factories import CustomerFactory, TaskFactory, UserFactory
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 PLACEHOLDER = re.compile(r"{(\w+)}")
