@@ -44,7 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.live_server import (  # noqa: E402  (needs ROOT on the path)
+from nexora_testkit.live_server import (  # noqa: E402  (needs ROOT on the path)
     Gunicorn,
     Http,
     Reply,
