@@ -21,21 +21,21 @@ if TYPE_CHECKING:
 def customer(db: None) -> User:
     from nexora_testkit.factories import CustomerFactory
 
-    return CustomerFactory()
+    return CustomerFactory.create()
 
 
 @pytest.fixture
 def seller(db: None) -> User:
     from nexora_testkit.factories import SellerFactory
 
-    return SellerFactory()
+    return SellerFactory.create()
 
 
 @pytest.fixture
 def admin(db: None) -> User:
     from nexora_testkit.factories import AdminFactory
 
-    return AdminFactory()
+    return AdminFactory.create()
 
 
 @pytest.fixture

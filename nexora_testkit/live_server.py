@@ -218,8 +218,7 @@ class Gunicorn:
         self.http = Http(f"http://127.0.0.1:{self.port}")
 
     def start(self) -> Gunicorn:
-        """Start and wait until /api/health/ answers 200 and every worker is up."""
-        timeout = self.start_timeout
+        """Start and wait (up to `start_timeout` s) until /api/health/ answers 200 and every worker is up."""
         command = [
             str(GUNICORN), "project.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
             "--no-control-socket",
@@ -228,7 +227,7 @@ class Gunicorn:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL,
                                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
@@ -239,7 +238,7 @@ class Gunicorn:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"{self.name} did not come up within {timeout:g} s:\n{self.log_tail()}")
+        raise RuntimeError(f"{self.name} did not come up within {self.start_timeout:g} s:\n{self.log_tail()}")
 
     @property
     def master_pid(self) -> int:

@@ -97,7 +97,8 @@ def test_throttle_across_instances(deployment: Deployment) -> None:
     # Per e-mail: each attempt from another client address, so only the e-mail's count can trip.
     wait_for_window_margin(seconds=10)
     email = f"victim.{uuid.uuid4().hex[:8]}@example.com"
-    statuses, retry_after = [], []
+    statuses: list[int] = []
+    retry_after: list[str | None] = []
     for attempt in range(limit + 2):
         instance = (a, b)[attempt % 2]
         reply = instance.call("POST", "/api/login/", {"email": email, "password": "wrong-password-1"},
@@ -111,7 +112,8 @@ def test_throttle_across_instances(deployment: Deployment) -> None:
     # forged X-Forwarded-For from the client changes nothing.
     wait_for_window_margin(seconds=10)
     run = uuid.uuid4().hex[:8]
-    statuses, retry_after, request_ids = [], [], []
+    statuses, retry_after = [], []
+    request_ids: list[str] = []
     for attempt in range(limit + 2):
         request_id = f"throttle-{run}-{attempt}"
         reply = deployment.front.call(
