@@ -10,7 +10,7 @@ MYSQL_URL ?= mysql://root@127.0.0.1:3306/nexora
 # Tests run with debug off, like production; this key exists only for them.
 TEST_ENV := DJANGO_SECRET_KEY=test-only-insecure-key-0123456789abcdefghijklmnopqrstuvwxyz DJANGO_DEBUG=0
 
-.PHONY: run serve test test-mysql test-frontend test-fuzz test-deploy bench-smoke ci mariadb-up openapi bench
+.PHONY: run serve test test-mysql test-frontend test-fuzz test-deploy bench-smoke ci mariadb-up nginx-installed openapi bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,9 +61,14 @@ test-fuzz: $(VENV)/.installed-dev
 test-frontend:
 	cd frontend-typecheck && npm ci --no-audit --no-fund --loglevel=error && npm run --silent typecheck
 
-## Two gunicorn instances behind nginx on loopback, sharing MariaDB (installs nginx if missing; < 2 minutes).
-test-deploy: $(VENV)/.installed-runtime mariadb-up
-	$(BIN)/python deploy/check_two_instances.py
+## Two gunicorn instances behind nginx on loopback, sharing MariaDB (< 2 minutes): tests/deploy,
+## which `make test` leaves out (its `deploy` marker, see pytest.ini). Provisioning first:
+## Debian's nginx installed if missing, MariaDB started if down. -rP prints each check's figures.
+test-deploy: $(VENV)/.installed-dev mariadb-up nginx-installed
+	$(TEST_ENV) $(BIN)/python -m pytest tests/deploy -m deploy -rP $(PYTEST_ARGS)
+
+nginx-installed:
+	@.ci/install_nginx.sh
 
 ## Benchmark: the API under wrk against a floor of bare Django views (docs/performance.md).
 ## Options: make bench ARGS="--large --database mysql --workers 4" (see .venv/bin/python -m bench.run --help).

@@ -32,7 +32,8 @@ if str(ROOT) not in sys.path:
 
 from bench import database, profile, wrkrun  # noqa: E402
 from bench.scenarios import API, FLOOR, Scenario, Target, body_text, scenarios  # noqa: E402
-from bench.server import Server  # noqa: E402
+from bench.server import SETTINGS_MODULE, bench_server  # noqa: E402
+from nexora_testkit.live_server import Gunicorn  # noqa: E402
 
 SCENARIO_NAMES = ("profile", "list", "retrieve", "create", "update", "refresh", "login")
 #: Budget (docs/performance.md): API/floor requests/s at least this ...
@@ -83,7 +84,7 @@ class Measured:
 
 
 class Bench:
-    def __init__(self, args: argparse.Namespace, workdir: Path, server: Server, seeded: Any) -> None:
+    def __init__(self, args: argparse.Namespace, workdir: Path, server: Gunicorn, seeded: Any) -> None:
         self.args = args
         self.workdir = workdir
         self.server = server
@@ -115,14 +116,14 @@ class Bench:
             env["BENCH_ACCESS"] = self.tokens[target.token]
         if target.script == "refresh.lua":
             env["BENCH_TOKENS_PREFIX"] = str(self._refresh_pool(pool))
-        return wrkrun.run(url=self.server.base_url + target.path, script=target.script, duration=duration,
+        return wrkrun.run(url=self.server.http.base + target.path, script=target.script, duration=duration,
                           connections=self.args.connections, threads=self.args.threads, env=env,
                           server_pids=self.server_pids)
 
     @property
     def server_pids(self) -> list[int]:
         """The gunicorn workers (they run SQLite too), and mariadbd when the database is MariaDB."""
-        pids = self.server.worker_pids()
+        pids = sorted(self.server.worker_pids())
         if self.args.database == "mysql":
             found = subprocess.run(["pidof", "mariadbd"], capture_output=True, text=True).stdout.split()
             pids += [int(pid) for pid in found]
@@ -145,7 +146,7 @@ class Bench:
             checked.append(scenario.name)
             answers = []
             for which in (API, FLOOR):
-                request = urllib.request.Request(self.server.base_url + scenario.target(which).path,
+                request = urllib.request.Request(self.server.http.base + scenario.target(which).path,
                                                  headers={"Authorization": f"Bearer {self.tokens['user']}"})
                 with urllib.request.urlopen(request, timeout=10) as answer:
                     answers.append(json.loads(answer.read()))
@@ -172,7 +173,7 @@ class Bench:
                     spy = None
                     if recording:
                         raw = self.workdir / f"profile-{label}-{scenario.name}.txt"
-                        spy = profile.start(self.server.process.pid, self.args.duration, raw)  # type: ignore[union-attr]
+                        spy = profile.start(self.server.master_pid, self.args.duration, raw)
                         time.sleep(0.5)
                     result = self.wrk(scenario, which, self.args.duration, pool=pool)
                     if spy is not None:
@@ -307,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="nexora-bench-"))
     db = database.create(args.database, workdir)
     env = {
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,  # the server's, and this process's for the seeding
         "DATABASE_URL": db.url,
         "DJANGO_SECRET_KEY": "bench-" + secrets.token_urlsafe(48),
         "DJANGO_DEBUG": "0",
@@ -315,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         "JWT_ACCESS_MINUTES": "1440",
     }
     os.environ.update(env)
-    server = Server(workers=args.workers, env=env, log_path=workdir / "gunicorn.log")
+    server = bench_server(workers=args.workers, env=env, log_dir=workdir)
     print(f"Nexora API benchmark: {args.workers} gunicorn workers, wrk {args.threads} thread(s) x "
           f"{args.connections} connections, {args.duration:g} s x {args.rounds} rounds per target, {db.describe()}",
           flush=True)

@@ -1,4 +1,4 @@
-"""The test kit other suites reuse: each fixture does what tests/README.md promises."""
+"""The test kit other suites reuse: each fixture does what nexora_testkit/README.md promises."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django.test import Client
 
 from accounts.models import User
 from accounts.roles import Role
-from tests.client import ApiClient
-from tests.factories import PASSWORD, RoleChangeFactory, TaskFactory, UserFactory
+from nexora_testkit.client import ApiClient, TokenPair
+from nexora_testkit.factories import PASSWORD, RoleChangeFactory, TaskFactory, UserFactory
 
 
 @pytest.mark.parametrize(("fixture", "role"), [
@@ -35,10 +35,11 @@ def test_auth_header_signs_in_a_plain_django_client(auth_header: Callable[[User]
     assert response.json()["email"] == seller.email
 
 
-def test_tokens_for_gives_a_pair_that_refreshes(tokens_for: Callable[[User], object], customer: User,
+def test_tokens_for_gives_a_pair_that_refreshes(tokens_for: Callable[[User], TokenPair], customer: User,
                                                 anon_client: ApiClient) -> None:
     pair = tokens_for(customer)
-    response = anon_client.post("/api/token/refresh/", {"refresh": pair.refresh})  # type: ignore[attr-defined]
+    assert Client().get("/api/profile/", headers={"Authorization": f"Bearer {pair.access}"}).status_code == 200
+    response = anon_client.post("/api/token/refresh/", {"refresh": pair.refresh})
     assert response.status_code == 200
     assert set(response.json()) == {"access", "refresh"}
 

@@ -10,9 +10,9 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from accounts.models import RoleChange, User
+from nexora_testkit.client import ApiClient, tokens_for
+from nexora_testkit.factories import AdminFactory, CustomerFactory, RoleChangeFactory, SellerFactory
 from tests.accounts.helpers import user_row
-from tests.client import ApiClient, tokens_for
-from tests.factories import AdminFactory, CustomerFactory, RoleChangeFactory, SellerFactory
 
 USER_CHANGELIST = "/admin/accounts/user/"
 ROLE_CHANGE_ADMIN = "/admin/accounts/rolechange/"

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, get_hasher, make_password
 from django.utils.module_loading import import_string
 
+from nexora_testkit.client import ApiClient
 from tests.accounts.helpers import STRONG_PASSWORD, assert_detail, assert_json, assert_validation_error, table_counts
-from tests.client import ApiClient
 
 REGISTER = "/api/register/"
 LOGIN = "/api/login/"

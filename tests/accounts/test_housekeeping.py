@@ -17,8 +17,8 @@ from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.housekeeping import flush_expired_tokens, flush_throttle_windows
 from accounts.models import ThrottleWindow, User
-from tests.client import ApiClient, tokens_for
-from tests.factories import PASSWORD, CustomerFactory
+from nexora_testkit.client import ApiClient, tokens_for
+from nexora_testkit.factories import PASSWORD, CustomerFactory
 
 START = datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc)
 REFRESH_LIFETIME = timedelta(days=settings.JWT_REFRESH_DAYS)

@@ -17,6 +17,8 @@ from django.utils import timezone
 from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import User
+from nexora_testkit.client import ApiClient, tokens_for
+from nexora_testkit.factories import PASSWORD, CustomerFactory
 from tests.accounts.helpers import (
     LOGIN_FAILED,
     TOKEN_INVALID,
@@ -27,8 +29,6 @@ from tests.accounts.helpers import (
     assert_user_body,
     table_counts,
 )
-from tests.client import ApiClient, tokens_for
-from tests.factories import PASSWORD, CustomerFactory
 
 LOGIN = "/api/login/"
 REFRESH = "/api/token/refresh/"

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from accounts.models import User
+from nexora_testkit.client import ApiClient, tokens_for
+from nexora_testkit.factories import PASSWORD, CustomerFactory, UserFactory
 from tests.accounts.helpers import (
     LOGIN_FAILED,
     STRONG_PASSWORD,
@@ -20,8 +22,6 @@ from tests.accounts.helpers import (
     table_counts,
     user_row,
 )
-from tests.client import ApiClient, tokens_for
-from tests.factories import PASSWORD, CustomerFactory, UserFactory
 
 PROFILE = "/api/profile/"
 PASSWORD_CHANGE = "/api/profile/password/"

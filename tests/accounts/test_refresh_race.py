@@ -10,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from nexora_testkit.client import tokens_for
+from nexora_testkit.factories import CustomerFactory
 from ninja_jwt.token_blacklist.models import OutstandingToken
-from tests.client import tokens_for
-from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from accounts.models import User
+from nexora_testkit.client import ApiClient
+from nexora_testkit.factories import CustomerFactory
 from tests.accounts.helpers import (
     STRONG_PASSWORD,
     USER_KEYS,
@@ -15,8 +17,6 @@ from tests.accounts.helpers import (
     assert_validation_error,
     table_counts,
 )
-from tests.client import ApiClient
-from tests.factories import CustomerFactory
 
 REGISTER = "/api/register/"
 NEW_EMAIL = "new.member@example.com"

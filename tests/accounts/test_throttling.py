@@ -12,9 +12,9 @@ from django.utils import timezone
 from ninja_jwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import ThrottleWindow, User
+from nexora_testkit.client import ApiClient
+from nexora_testkit.factories import PASSWORD
 from tests.accounts.helpers import LOGIN_FAILED, assert_detail, assert_json
-from tests.client import ApiClient
-from tests.factories import PASSWORD
 
 LIMIT = 3
 

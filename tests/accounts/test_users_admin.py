@@ -11,6 +11,15 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import RoleChange, User
+from nexora_testkit.client import ApiClient, tokens_for
+from nexora_testkit.factories import (
+    PASSWORD,
+    AdminFactory,
+    CustomerFactory,
+    RoleChangeFactory,
+    SellerFactory,
+    UserFactory,
+)
 from permissions.registry import policies
 from tests.accounts.helpers import (
     TOKEN_INVALID,
@@ -23,8 +32,6 @@ from tests.accounts.helpers import (
     table_counts,
     user_row,
 )
-from tests.client import ApiClient, tokens_for
-from tests.factories import PASSWORD, AdminFactory, CustomerFactory, RoleChangeFactory, SellerFactory, UserFactory
 
 USERS = "/api/users/"
 ROLE_CHANGE_KEYS = {"id", "actor_id", "user_id", "old_role", "new_role", "at"}

@@ -23,7 +23,7 @@ import pytest
 from django.db import InterfaceError
 from django.test import Client
 
-from tests.live_server import (
+from nexora_testkit.live_server import (
     Gunicorn,
     Http,
     Reply,

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from gunicorn.config import Config
 
-from tests.live_server import free_port
+from nexora_testkit.live_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "gunicorn.conf.py"

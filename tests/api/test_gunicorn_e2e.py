@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.live_server import Gunicorn, Http, migrate, server_env, throwaway_database
+from nexora_testkit.live_server import Gunicorn, Http, migrate, server_env, throwaway_database
 
 pytestmark = pytest.mark.e2e
 

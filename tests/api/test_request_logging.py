@@ -28,8 +28,8 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from api.logging import JsonFormatter
-from tests.client import ApiClient
-from tests.factories import PASSWORD, AdminFactory, CustomerFactory
+from nexora_testkit.client import ApiClient
+from nexora_testkit.factories import PASSWORD, AdminFactory, CustomerFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -16,9 +16,9 @@ import pytest
 from django.test import Client, override_settings
 
 from accounts.models import User
+from nexora_testkit.client import ApiClient
+from nexora_testkit.factories import PASSWORD, AdminFactory
 from tasks.models import Task
-from tests.client import ApiClient
-from tests.factories import PASSWORD, AdminFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.live_server import ROOT, Gunicorn, migrate, server_env
+from nexora_testkit.live_server import ROOT, Gunicorn, migrate, server_env
 
 BIN = Path(sys.executable).parent
 MAX_EXAMPLES = os.environ.get("FUZZ_MAX_EXAMPLES", "50")

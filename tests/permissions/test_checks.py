@@ -22,12 +22,12 @@ from ninja import Router
 import permissions.registry as registry_module
 from accounts.roles import Role
 from api.base import BaseAPI
+from nexora_testkit.client import ApiClient
 from permissions.checks import check_every_operation_declares_a_policy
 from permissions.endpoints import requires
 from permissions.policies import AUTHENTICATED, PUBLIC
 from permissions.registry import Policy, PolicyRegistry, policies
 from project.api import new_api
-from tests.client import ApiClient
 from tests.permissions import throwaway
 
 THROWAWAY_API = "tests.permissions.throwaway.api"

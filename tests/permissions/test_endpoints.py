@@ -9,10 +9,10 @@ from ninja_jwt.tokens import AccessToken
 
 from accounts.models import User
 from accounts.roles import Role
+from nexora_testkit.client import ApiClient, tokens_for
+from nexora_testkit.factories import TaskFactory, UserFactory
 from permissions.registry import policies
 from tasks.models import Task
-from tests.client import ApiClient, tokens_for
-from tests.factories import TaskFactory, UserFactory
 from tests.permissions.default_matrix import default_permissions
 
 ROLES = list(Role)

@@ -14,8 +14,8 @@ from django.test import AsyncClient
 from accounts.models import User
 from tasks.models import Task
 from tests.assertions import assert_validation_error
-from tests.client import ApiClient, auth_header
-from tests.factories import AdminFactory, CustomerFactory, TaskFactory
+from nexora_testkit.client import ApiClient, auth_header
+from nexora_testkit.factories import AdminFactory, CustomerFactory, TaskFactory
 from tests.permissions import guarded_api
 
 pytestmark = pytest.mark.urls("tests.permissions.guarded_api")

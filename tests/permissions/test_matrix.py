@@ -23,12 +23,12 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.roles import Role
+from nexora_testkit.client import ApiClient
+from nexora_testkit.factories import CustomerFactory, TaskFactory, UserFactory
 from permissions.ninja import bound_operations
 from permissions.policies import AUTHENTICATED
 from permissions.registry import policies
 from project.api import api
-from tests.client import ApiClient
-from tests.factories import CustomerFactory, TaskFactory, UserFactory
 from tests.permissions import guarded_api
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})

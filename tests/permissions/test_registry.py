@@ -10,10 +10,10 @@ from django.core.exceptions import ImproperlyConfigured
 
 from accounts.models import User
 from accounts.roles import Role
+from nexora_testkit.client import ApiClient
 from permissions.exceptions import AlreadyRegistered, UnknownPolicy, UnknownRole
 from permissions.policies import AUTHENTICATED, PUBLIC
 from permissions.registry import PolicyRegistry, policies
-from tests.client import ApiClient
 from tests.permissions.default_matrix import DEFAULT_MATRIX, default_permissions
 
 

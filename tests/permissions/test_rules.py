@@ -10,11 +10,11 @@ from django.db.models import Q
 
 from accounts.models import User
 from accounts.roles import Role
+from nexora_testkit.factories import AdminFactory, CustomerFactory, SellerFactory, TaskFactory
 from permissions.registry import PolicyRegistry, policies
 from permissions.rules import Rule, rule
 from tasks.models import Task
 from tasks.policies import TASKS_VIEW_ANY, TASKS_VIEW_OWN, is_assignee, is_owner
-from tests.factories import AdminFactory, CustomerFactory, SellerFactory, TaskFactory
 
 USER = object()
 OBJ = object()

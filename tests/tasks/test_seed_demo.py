@@ -9,9 +9,9 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from accounts.roles import Role
+from nexora_testkit.client import ApiClient
 from tasks.management.commands.seed_demo import DEMO_TASKS, DEMO_USERS
 from tasks.models import Task
-from tests.client import ApiClient
 
 pytestmark = pytest.mark.django_db
 

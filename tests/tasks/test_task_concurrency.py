@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from nexora_testkit.client import tokens_for
+from nexora_testkit.factories import CustomerFactory
 from tasks.models import Task
-from tests.client import tokens_for
-from tests.factories import CustomerFactory
 
 TASKS = 50
 WORKERS = 10

@@ -10,10 +10,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from accounts.models import User
+from nexora_testkit.client import ApiClient
+from nexora_testkit.factories import AdminFactory, CustomerFactory, SellerFactory, TaskFactory, UserFactory
 from tasks.models import Task
 from tests.assertions import assert_validation_error as shared_assert_validation_error
-from tests.client import ApiClient
-from tests.factories import AdminFactory, CustomerFactory, SellerFactory, TaskFactory, UserFactory
 
 LIST_URL = "/api/tasks/"
 TASK_KEYS = {"id", "title", "description", "status", "due_date", "owner_id", "assignee_id", "created_at", "updated_at"}

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from accounts.models import User
+from nexora_testkit.client import ApiClient
+from nexora_testkit.factories import CustomerFactory, TaskFactory
 from tasks.models import Task
-from tests.client import ApiClient
-from tests.factories import CustomerFactory, TaskFactory
 
 LIST_URL = "/api/tasks/"
 SIZES = [1, 100]

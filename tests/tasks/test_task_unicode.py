@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 import pytest
 
 from accounts.models import User
+from nexora_testkit.client import ApiClient
+from nexora_testkit.factories import TaskFactory
 from tasks.models import Task
-from tests.client import ApiClient
-from tests.factories import TaskFactory
 
 LIST_URL = "/api/tasks/"
 

@@ -1,10 +1,11 @@
-"""Real servers on loopback for tests and scripted checks: an HTTP client, throwaway
-databases and `gunicorn project.wsgi` in a subprocess.
+"""Real servers on loopback: `gunicorn project.wsgi` in a subprocess, an HTTP client for it,
+and throwaway databases. The one place that starts the API for a test, a check or a
+benchmark.
 
-Shared by the end-to-end tests (tests/api/test_gunicorn_e2e.py,
-tests/api/test_database_outage.py) and the deployment check
-(deploy/check_two_instances.py), so it needs nothing beyond the project's runtime
-dependencies: no pytest here.
+Used by the end-to-end tests (tests/api/test_gunicorn_e2e.py,
+tests/api/test_database_outage.py, tests/deploy/), the fuzz run (tests/fuzz/) and the
+benchmark harness (bench/server.py), which installs only the runtime requirements: so
+nothing here imports pytest or anything else beyond them.
 """
 
 from __future__ import annotations
@@ -198,21 +199,26 @@ class Gunicorn:
     """`gunicorn project.wsgi` on a loopback port, in its own process group, logging to a file.
 
     Started from the project folder, so gunicorn also reads ./gunicorn.conf.py (timeouts,
-    logging) when there is one, as in production; the flags here win over it.
+    logging) when there is one, as `make serve` does; the flags here win over it. `env` is
+    the server's whole environment (see `server_env`); `settings_module` is set in it, so
+    a caller's DJANGO_SETTINGS_MODULE never leaks into the server by accident. It can be
+    started again after `stop()`, on the same port.
     """
 
     def __init__(self, env: dict[str, str], log_dir: Path, *, port: int | None = None, workers: int = 2,
-                 name: str = "gunicorn") -> None:
-        self.env = env
+                 name: str = "gunicorn", settings_module: str = "project.settings",
+                 start_timeout: float = 30) -> None:
+        self.env = {**env, "DJANGO_SETTINGS_MODULE": settings_module}
         self.port = port or free_port()
         self.workers = workers
         self.name = name
+        self.start_timeout = start_timeout
         self.log = log_dir / f"{name}.log"  # gunicorn's and the application's own logging
         self.process: subprocess.Popen[bytes] | None = None
         self.http = Http(f"http://127.0.0.1:{self.port}")
 
-    def start(self, timeout: float = 30) -> Gunicorn:
-        """Start and wait until /api/health/ answers 200 and every worker is up."""
+    def start(self) -> Gunicorn:
+        """Start and wait (up to `start_timeout` s) until /api/health/ answers 200 and every worker is up."""
         command = [
             str(GUNICORN), "project.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
             "--no-control-socket",
@@ -221,7 +227,7 @@ class Gunicorn:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL,
                                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
@@ -232,7 +238,7 @@ class Gunicorn:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"{self.name} did not come up within {timeout:g} s:\n{self.log_tail()}")
+        raise RuntimeError(f"{self.name} did not come up within {self.start_timeout:g} s:\n{self.log_tail()}")
 
     @property
     def master_pid(self) -> int:

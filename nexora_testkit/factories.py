@@ -1,4 +1,4 @@
-"""factory-boy factories for every model, for this suite and for integration suites.
+"""factory-boy factories for every model, for Nexora's suite and for integration suites.
 
 Every user gets the known password `PASSWORD`, hashed once per process with the real
 (Argon2id) hasher, so factories stay fast and logins in tests are real.

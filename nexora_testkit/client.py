@@ -1,4 +1,7 @@
-"""An API test client and token helpers, for this suite and for integration suites."""
+"""An API test client and token helpers, for Nexora's suite and for integration suites.
+
+`TokenPair` is re-exported so that users of `tokens_for` can name its type.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,11 @@ from django.test import Client
 from accounts.models import User
 from accounts.tokens import TokenPair, issue_pair
 
+__all__ = ["ApiClient", "TokenPair", "auth_header", "tokens_for"]
+
 
 def tokens_for(user: User) -> TokenPair:
-    """A real access/refresh pair for `user`, without going through login."""
+    """A real pair for `user` (`.access`, `.refresh`), without going through login: tests stay fast."""
     return issue_pair(user)
 
 
