@@ -146,7 +146,6 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-PASSWORD_MAX_LENGTH = 128
 
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -212,8 +211,7 @@ CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After"]
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MiB: far above any valid body.
 
-NINJA_PAGINATION_PER_PAGE = 20
-NINJA_PAGINATION_MAX_LIMIT = 100
+# Page sizes live in api/pagination.py (Page), the one place that bounds them.
 
 # Served over HTTPS (directly or behind a TLS-terminating proxy): secure cookies, HSTS,
 # redirect plain HTTP. Off by default so the local run command works over plain HTTP.
