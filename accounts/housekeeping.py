@@ -35,7 +35,8 @@ def _delete_in_batches(queryset: models.QuerySet, batch_size: int) -> int:
             return deleted
         with transaction.atomic():
             _, per_model = model.objects.filter(pk__in=batch).delete()
-        deleted += per_model.get(model._meta.label, 0)
+        # Keyed "app_label.ModelName"; cascaded rows (blacklist entries) are not counted.
+        deleted += sum(count for label, count in per_model.items() if label.rpartition(".")[2] == model.__name__)
 
 
 def flush_expired_tokens(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
