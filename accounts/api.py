@@ -75,9 +75,10 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status:
 @requires(PUBLIC)
 @raises(LoginFailed, Throttled)
 def login(request: HttpRequest, payload: LoginIn, response: HttpResponse) -> dict[str, object]:
-    user, pair = services.login(request=request, email=payload.email, password=payload.password)
+    session = services.login(request=request, **payload.model_dump())
     no_store(response)
-    return {"access": pair.access, "refresh": pair.refresh, "user": user}
+    return {"access": session.tokens.access, "refresh": session.tokens.refresh, "user": session.user,
+            "device_token": session.device_token}
 
 
 @auth_router.post("/token/refresh/", auth=None, response=TokenPairOut,

@@ -63,6 +63,9 @@ class TokenPairOut(Schema):
 
 class LoginOut(TokenPairOut):
     user: UserOut
+    #: Send it back at the next log-in from this client: an attack on the address from
+    #: elsewhere then cannot lock this client out (per-address throttle).
+    device_token: str
 
 
 class RoleChangeOut(RowOut):
@@ -90,6 +93,7 @@ class RegisterIn(InputSchema):
 class LoginIn(InputSchema):
     email: text(254, min_length=1)  # type: ignore[valid-type]
     password: Password
+    device_token: text(128) | None = None  # type: ignore[valid-type]
 
 
 class RefreshIn(InputSchema):

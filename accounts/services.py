@@ -7,6 +7,7 @@ and the management commands; they raise domain errors, never HTTP ones.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -19,11 +20,12 @@ from django.utils.crypto import salted_hmac
 from api.client import client_address
 
 from . import tokens
+from .devices import device_token_for, device_token_valid
 from .errors import AdminSignupRefused, EmailTaken, LastActiveAdmin, LoginFailed, OwnRoleRaiseRefused, WeakPassword, WrongPassword
 from .managers import normalize_email
 from .models import RoleChange, User
 from .roles import SELF_SERVICE_ROLES, Role
-from .throttling import check_login_allowed
+from .throttling import count_login_attempt
 
 audit = logging.getLogger("nexora.audit")
 
@@ -66,14 +68,23 @@ def user_register(
     return user
 
 
-def login(*, request: HttpRequest, email: str, password: str) -> tuple[User, tokens.TokenPair]:
+@dataclass(frozen=True)
+class LoggedIn:
+    user: User
+    tokens: tokens.TokenPair
+    #: Sent back at the next log-in, it exempts this client from the per-address throttle.
+    device_token: str
+
+
+def login(*, request: HttpRequest, email: str, password: str, device_token: str | None = None) -> LoggedIn:
     """Check the credentials (throttled) and open a session.
 
     Django's ModelBackend hashes the password once even for an unknown address, so the
     answer takes as long whether or not the account exists.
     """
     email = normalize_email(email)
-    check_login_allowed(request, email)
+    known_device = device_token if device_token and device_token_valid(email, device_token) else None
+    attempt = count_login_attempt(request, email, device_token=known_device)
     user = authenticate(request, email=email, password=password)
     if user is None:
         # Never the password; the address (PII) only as a keyed digest: enough to see one
@@ -83,8 +94,9 @@ def login(*, request: HttpRequest, email: str, password: str) -> tuple[User, tok
             "login failed", extra={"event": "login_failed", "client": client_address(request), "email_digest": email_digest}
         )
         raise LoginFailed()
+    attempt.succeeded()
     audit.info("login", extra={"event": "login", "user_id": user.pk, "client": client_address(request)})
-    return user, tokens.issue_pair(user)
+    return LoggedIn(user, tokens.issue_pair(user), device_token_for(user))
 
 
 def profile_update(*, user: User, **changes: Any) -> User:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from django.conf import settings
@@ -37,6 +38,12 @@ def _count_one(row_key: str, expires_at: datetime) -> None:
             ThrottleWindow.objects.filter(key=row_key).update(count=F("count") + 1)
 
 
+def _row_keys(keys: list[str], rate: Rate, now: datetime) -> list[str]:
+    """The row of each key in the current fixed window."""
+    window = int(now.timestamp()) // rate.seconds
+    return [f"{key}:{rate.seconds}:{window}" for key in keys]
+
+
 def _count(keys: list[str], rate: Rate, now: datetime) -> list[int]:
     """Count one attempt for each key in the current window; the counts, in the order of `keys`.
 
@@ -45,7 +52,7 @@ def _count(keys: list[str], rate: Rate, now: datetime) -> list[int]:
     one by one, creating the missing rows, so no attempt is counted twice or lost.
     """
     window = int(now.timestamp()) // rate.seconds
-    row_keys = [f"{key}:{rate.seconds}:{window}" for key in keys]
+    row_keys = _row_keys(keys, rate, now)
     rows = ThrottleWindow.objects.filter(key__in=row_keys)
     try:
         with transaction.atomic():
@@ -60,12 +67,37 @@ def _count(keys: list[str], rate: Rate, now: datetime) -> list[int]:
     return [counts[row_key] for row_key in row_keys]
 
 
-def check_login_allowed(request: HttpRequest, email: str) -> None:
-    """Count one login attempt per client address and per e-mail; raise Throttled past the limit."""
+@dataclass(frozen=True)
+class LoginAttempt:
+    """The throttle windows one log-in attempt was counted in; a success gives them back."""
+
+    row_keys: tuple[str, ...]
+
+    def succeeded(self) -> None:
+        """Only failed log-ins count: take back what this attempt added."""
+        ThrottleWindow.objects.filter(key__in=self.row_keys, count__gt=0).update(count=F("count") - 1)
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def count_login_attempt(request: HttpRequest, email: str, *, device_token: str | None = None) -> LoginAttempt:
+    """Count one attempt per client, per (address, client), and per address, or per
+    (address, device token) for a client that proves it logged in here before; raise
+    Throttled when any count is over LOGIN_RATE.
+
+    Counted before the password is checked (one atomic UPDATE), so parallel guesses
+    cannot slip past the limit; a successful log-in takes its count back.
+    """
     rate = Rate.parse(settings.LOGIN_RATE)
     now = dj_timezone.now()
-    email_digest = hashlib.sha256(email.encode()).hexdigest()
-    counts = _count([f"login:addr:{client_address(request)[:64]}", f"login:email:{email_digest}"], rate, now)
+    client = client_address(request)[:64]
+    per_address = f"login:device:{_digest(email, device_token)}" if device_token else f"login:email:{_digest(email)}"
+    keys = [f"login:addr:{client}", f"login:pair:{_digest(email, client)}", per_address]
+    counts = _count(keys, rate, now)
+    attempt = LoginAttempt(tuple(_row_keys(keys, rate, now)))
     if max(counts) > rate.limit:
         window_end = (int(now.timestamp()) // rate.seconds + 1) * rate.seconds
         raise Throttled(max(1, math.ceil(window_end - now.timestamp())))
+    return attempt

@@ -98,7 +98,8 @@ def test_login_success_returns_pair_and_user(customer: User) -> None:
     response = login(customer.email)
 
     body = assert_json(response, 200)
-    assert set(body) == TOKEN_PAIR_KEYS | {"user"}
+    assert set(body) == TOKEN_PAIR_KEYS | {"user", "device_token"}
+    assert isinstance(body["device_token"], str) and body["device_token"]
     assert set(body["user"]) == USER_KEYS
     assert_user_body(body["user"], customer)
     assert response["Cache-Control"] == "no-store"

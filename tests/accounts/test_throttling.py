@@ -13,7 +13,7 @@ from ninja_jwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import ThrottleWindow, User
 from nexora_testkit.client import ApiClient
-from nexora_testkit.factories import PASSWORD
+from nexora_testkit.factories import PASSWORD, CustomerFactory
 from tests.accounts.helpers import LOGIN_FAILED, assert_detail, assert_json
 
 LIMIT = 3
@@ -72,12 +72,13 @@ def test_login_throttle_blocks_even_correct_credentials(customer: User) -> None:
     assert not OutstandingToken.objects.exists()
 
 
-def test_login_throttle_successful_logins_count_too(customer: User) -> None:
-    for _ in range(LIMIT):
+def test_login_throttle_counts_failed_logins_only(customer: User) -> None:
+    """A user behind one address who logs in often is never throttled for it."""
+    for _ in range(LIMIT + 2):
         assert assert_json(attempt(customer.email, PASSWORD), 200)["user"]["id"] == customer.pk
 
-    assert_throttled(attempt(customer.email, PASSWORD))
-    assert OutstandingToken.objects.filter(user=customer).count() == LIMIT
+    assert OutstandingToken.objects.filter(user=customer).count() == LIMIT + 2
+    assert set(ThrottleWindow.objects.values_list("count", flat=True)) == {0}
 
 
 @pytest.mark.django_db
@@ -159,11 +160,11 @@ def test_login_throttle_counts_stored_in_throttle_window(customer: User) -> None
         attempt(customer.email)
 
     rows = list(ThrottleWindow.objects.order_by("key"))
-    assert len(rows) == 2
+    assert len(rows) == 3
     by_kind = {row.key.split(":")[1]: row for row in rows}
-    assert set(by_kind) == {"addr", "email"}
+    assert set(by_kind) == {"addr", "pair", "email"}  # per client, per (address, client), per address
     assert by_kind["addr"].key.startswith("login:addr:127.0.0.1:")
-    assert by_kind["addr"].count == by_kind["email"].count == LIMIT
+    assert by_kind["addr"].count == by_kind["pair"].count == by_kind["email"].count == LIMIT
     # Each window ends within the rate's period from now.
     for row in rows:
         assert timezone.now() < row.expires_at <= timezone.now() + timedelta(seconds=60)
@@ -183,3 +184,66 @@ def test_login_throttle_invalid_body_not_counted() -> None:
 
     assert not ThrottleWindow.objects.exists()
     assert_not_throttled(attempt("someone@example.com"))
+
+
+# --- device tokens: an attack on an address cannot lock its owner out -----------------------------
+
+
+def log_in(email: str, password: str = PASSWORD, **extra: str) -> dict[str, Any]:
+    return dict(assert_json(attempt(email, password, **extra), 200))
+
+
+def test_login_returns_a_device_token_bound_to_the_address(customer: User) -> None:
+    first, second = log_in(customer.email)["device_token"], log_in(customer.email)["device_token"]
+    assert first != second and len(first) <= 128
+
+
+def test_owner_with_a_device_token_logs_in_while_the_address_is_attacked(customer: User) -> None:
+    device_token = log_in(customer.email, REMOTE_ADDR="198.51.100.7")["device_token"]
+    for n in range(LIMIT + 2):  # guesses from many clients, none with a device token
+        attempt(customer.email, REMOTE_ADDR=f"203.0.113.{n}")
+
+    # From anywhere without a device token, even the right password is refused ...
+    assert_throttled(attempt(customer.email, PASSWORD, REMOTE_ADDR="198.51.100.7"))
+    assert_throttled(attempt(customer.email, PASSWORD, REMOTE_ADDR="192.0.2.50"))
+    # ... but the owner's device, which sends its token back, gets in.
+    body = assert_json(ApiClient().post("/api/login/", {"email": customer.email, "password": PASSWORD,
+                                                        "device_token": device_token},
+                                        REMOTE_ADDR="198.51.100.7"), 200)
+    assert body["user"]["id"] == customer.pk
+
+
+def test_a_device_token_is_throttled_per_address_and_device(customer: User) -> None:
+    """An attacker who stole a device token still gets LIMIT guesses, no more."""
+    device_token = log_in(customer.email)["device_token"]
+    for n in range(LIMIT):
+        response = ApiClient().post("/api/login/", {"email": customer.email, "password": "Wrong-Passw0rd!",
+                                                    "device_token": device_token}, REMOTE_ADDR=f"203.0.113.{n}")
+        assert_not_throttled(response)
+    assert_throttled(ApiClient().post("/api/login/", {"email": customer.email, "password": PASSWORD,
+                                                      "device_token": device_token}, REMOTE_ADDR="203.0.113.99"))
+
+
+@pytest.mark.parametrize("change", ["password", "email", "other_address", "garbage"])
+def test_a_device_token_stops_working(customer: User, change: str) -> None:
+    device_token = log_in(customer.email)["device_token"]
+    email = customer.email
+    if change == "password":
+        customer.set_password("Another-Correct-Horse-7")
+        customer.save()
+        password = "Another-Correct-Horse-7"
+    else:
+        password = PASSWORD
+    if change == "email":
+        email = "moved@example.com"
+        User.objects.filter(pk=customer.pk).update(email=email)
+    if change == "other_address":
+        email = CustomerFactory().email  # the same password as `customer`: only the address differs
+    if change == "garbage":
+        device_token = "not.a-token"
+    for n in range(LIMIT + 1):
+        attempt(email, REMOTE_ADDR=f"203.0.113.{n}")
+
+    refused = ApiClient().post("/api/login/", {"email": email, "password": password, "device_token": device_token},
+                               REMOTE_ADDR="198.51.100.7")
+    assert_throttled(refused)
