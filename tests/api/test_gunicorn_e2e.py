@@ -51,7 +51,7 @@ def test_auth_walkthrough_over_http(server: Http) -> None:
     assert login.status == 200
     assert login.headers["cache-control"] == "no-store"
     pair = login.json()
-    assert set(pair) == {"access", "refresh", "user"}
+    assert set(pair) == {"access", "refresh", "user", "device_token"}
 
     profile = server.call("GET", "/api/profile/", token=pair["access"])
     assert profile.status == 200 and profile.json()["email"] == email.lower()
