@@ -9,6 +9,7 @@ from api.pagination import Page
 from api.throttling import Throttled
 from api.prechecks import path_id
 from api.errors import raises
+from api.idempotency import idempotent
 from api.schemas import EmptyOut
 from api.types import Id
 from permissions.endpoints import requires
@@ -66,6 +67,7 @@ def no_store(response: HttpResponse) -> None:
                   operation_id="auth_register", summary="Create an account")
 @requires(PUBLIC)
 @raises(AdminSignupRefused, EmailTaken)
+@idempotent
 def register(request: HttpRequest, payload: RegisterIn) -> Status:
     return Status(201, services.user_register(**payload.model_dump()))
 

@@ -139,7 +139,7 @@ def install_errors(
 
 def detail_of(exc: Exception) -> Any:
     if isinstance(exc, RejectedValue):
-        return [{"loc": ["body", exc.field] if exc.field else ["body"], "msg": exc.message, "type": exc.kind}]
+        return [{"loc": [exc.source, exc.field] if exc.field else [exc.source], "msg": exc.message, "type": exc.kind}]
     return exc.message if isinstance(exc, DomainError) else str(exc)
 
 

@@ -30,6 +30,8 @@ class RejectedValue(DomainError):
     validator, or a body that is not even readable (`field` None: the whole body)."""
 
     kind = "value_error"
+    #: Where the value came from, as a 422's `loc` names it: "body", "header", ...
+    source = "body"
 
     def __init__(self, field: str | None, message: str) -> None:
         self.field = field

@@ -10,6 +10,7 @@ from accounts.auth import JWTBearer
 from api.base import BaseAPI
 from api.errors import install_errors
 from api.health import router as health_router
+from api.idempotency import install_idempotency
 from api.parser import StrictJSONParser
 from api.renderers import ApiJSONRenderer
 from permissions import ninja as permission_layer
@@ -26,6 +27,7 @@ def new_api(*, auth: Any = None, **kwargs: Any) -> BaseAPI:
     api = BaseAPI(auth=auth or JWTBearer(), parser=StrictJSONParser(), renderer=ApiJSONRenderer(), **kwargs)
     install_errors(api, ERRORS, body_errors=BODY_ERRORS, query_errors=QUERY_ERRORS,
                    every_operation=EVERY_OPERATION_ERRORS)
+    install_idempotency(api)
     permission_layer.install(api, www_authenticate=BEARER_CHALLENGE)
     return api
 

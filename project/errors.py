@@ -21,6 +21,7 @@ from accounts.errors import (
 )
 from api.errors import DB_RETRY_AFTER_SECONDS, ErrorSpec, ErrorTable
 from api.exceptions import ObjectNotFound, RejectedValue
+from api.idempotency import IdempotencyKeyReused
 from api.parser import BodyNotJson
 from api.throttling import Throttled
 
@@ -33,6 +34,7 @@ ERRORS: ErrorTable = {
     ObjectNotFound: ErrorSpec(404, "not_found", "no such object, or not one the caller may see."),
     # An input refused like a schema failure: weak password, unknown assignee, unreadable JSON.
     RejectedValue: ErrorSpec(422, "validation_error", "a value was refused (see `detail[].type`)."),
+    IdempotencyKeyReused: ErrorSpec(422, "idempotency_key_reused", "the Idempotency-Key was used with another body."),
     EmailTaken: ErrorSpec(409, "email_taken", "another account has this email address."),
     LastActiveAdmin: ErrorSpec(409, "last_admin", "the last active admin cannot be demoted, deactivated or deleted."),
     AdminSignupRefused: ErrorSpec(403, "role_not_allowed", "the ADMIN role cannot be chosen at sign-up."),

@@ -8,6 +8,7 @@ from ninja.responses import Status
 from api.pagination import Page
 from api.prechecks import path_id, raw_id, raw_json_object
 from api.errors import raises
+from api.idempotency import idempotent
 from api.types import Id
 from permissions.endpoints import requires
 
@@ -53,6 +54,7 @@ def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> object:
              summary="Create a task you own")
 @requires(TASKS_CREATE, also=[TASKS_ASSIGN], precheck=assignment_allowed)
 @raises(AssigneeUnavailable)
+@idempotent
 def create_task(request: HttpRequest, payload: TaskCreateIn) -> Status:
     return Status(201, services.task_create(owner=request.auth, **payload.model_dump()))
 

@@ -1,4 +1,4 @@
-"""`manage.py flush_expired`: delete expired refresh tokens and finished login-throttle windows.
+"""`manage.py flush_expired`: delete expired refresh tokens, finished login-throttle windows and old idempotent answers.
 
 Run it daily (cron or a systemd timer). Unlike ninja-jwt's `flushexpiredtokens`, which
 deletes in one unbounded statement and knows nothing of the throttle table, it deletes in
@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+
+from api.idempotency import prune_idempotent_requests
 
 from accounts.housekeeping import BATCH_SIZE, flush_expired_tokens, flush_throttle_windows
 
@@ -31,4 +33,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, batch_size: int, **options: Any) -> None:
         tokens = flush_expired_tokens(batch_size=batch_size)
         windows = flush_throttle_windows(batch_size=batch_size)
-        self.stdout.write(f"Deleted {tokens} expired refresh tokens and {windows} finished throttle windows.")
+        answers = prune_idempotent_requests()
+        self.stdout.write(
+            f"Deleted {tokens} expired refresh tokens, {windows} finished throttle windows "
+            f"and {answers} idempotent answers past their replay window."
+        )

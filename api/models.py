@@ -1,0 +1,16 @@
+"""What the toolkit keeps: the answers to idempotent requests (api/idempotency.py)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class IdempotentRequest(models.Model):
+    #: sha256 of (operation, caller, key): one row per key, per caller, per operation.
+    fingerprint = models.CharField(max_length=64, unique=True)
+    body_digest = models.CharField(max_length=64)
+    #: Null while the first request is in progress (never committed in that state).
+    status = models.PositiveSmallIntegerField(null=True)
+    response = models.TextField(default="")
+    content_type = models.CharField(max_length=100, default="")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
