@@ -106,6 +106,9 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------------------
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+#: Seconds; the worst case for a request that meets a hung database is connect + 2 x read.
+DATABASE_CONNECT_TIMEOUT = 5
+DATABASE_READ_TIMEOUT = 8
 _database = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
 if _database["ENGINE"] == "django.db.backends.mysql":
     import pymysql
@@ -114,11 +117,13 @@ if _database["ENGINE"] == "django.db.backends.mysql":
     _database["OPTIONS"] = {
         "charset": "utf8mb4",
         "init_command": "SET sql_mode='STRICT_TRANS_TABLES', NAMES utf8mb4",
-        "connect_timeout": 5,
-        # A server that accepted the connection but stopped answering: give up before
-        # gunicorn's 30 s worker timeout, so the client gets a JSON 503, not a dropped socket.
-        "read_timeout": 20,
-        "write_timeout": 20,
+        "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+        # A server that accepted the connection but stopped answering: a request may wait for
+        # it twice (the health check of the persistent connection, then the new connection's
+        # handshake), and must still get its JSON 503 well before gunicorn's 30 s worker
+        # timeout: 2 x 8 s. No query of this API comes near 8 s.
+        "read_timeout": DATABASE_READ_TIMEOUT,
+        "write_timeout": DATABASE_READ_TIMEOUT,
         **_database.get("OPTIONS", {}),
     }
     _database["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}

@@ -6,7 +6,8 @@ the listening socket (new connections are refused at once, like a stopped server
 closes every forwarded connection (what a server restart does to persistent
 connections). Restoring it listens again on the same port. `blackhole()` instead makes
 the port drop new connection attempts unanswered, like a host that went off the network,
-so a client waits for its own connect timeout.
+so a client waits for its own connect timeout. `hang()` keeps every connection open and
+accepts new ones but relays nothing, like a database server that stopped answering.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._accept_thread: threading.Thread | None = None
         self._blackhole_sockets: list[socket.socket] = []
+        self._hung = threading.Event()
+        self._held: list[socket.socket] = []
 
     # --- the switch ----------------------------------------------------------------
 
@@ -112,7 +115,23 @@ class TcpProxy:
                 pass
             self._blackhole_sockets.append(filler)
 
+    def hang(self) -> None:
+        """Stay connected and accept new connections, but relay nothing: a hung server."""
+        self._hung.set()
+
+    def resume(self) -> None:
+        """Answer again; the connections open while hung lost their place and are ended."""
+        self._hung.clear()
+        for sock in self._held:
+            sock.close()
+        self._held = []
+        with self._lock:
+            pairs, self._pairs = list(self._pairs), set()
+        for pair in pairs:
+            pair.close()
+
     def close(self) -> None:
+        self.resume()
         self.cut()
 
     @property
@@ -137,6 +156,9 @@ class TcpProxy:
                 downstream, _ = listener.accept()
             except OSError:
                 return  # cut
+            if self._hung.is_set():
+                self._held.append(downstream)  # accepted, never answered
+                continue
             try:
                 upstream = socket.create_connection(self.upstream, timeout=5)
                 upstream.settimeout(None)
@@ -156,7 +178,8 @@ class TcpProxy:
     def _pump(self, pair: _Pair, source: socket.socket, target: socket.socket) -> None:
         try:
             while data := source.recv(_CHUNK):
-                target.sendall(data)
+                if not self._hung.is_set():
+                    target.sendall(data)
         except OSError:
             pass
         finally:

@@ -44,6 +44,9 @@ PASSWORD = "outage-Correct-Horse-9"
 # 503 that waited for a timeout would fail this test.
 REFUSED_ANSWER_SECONDS = 2.0
 CONNECT_TIMEOUT_SECONDS = 5.0  # OPTIONS["connect_timeout"] in project/settings.py
+#: Two read timeouts (8 s each, project/settings.py) and slack: far under gunicorn's 30 s
+#: worker timeout and the contract's 25 s.
+HUNG_DATABASE_BUDGET_SECONDS = 2 * 8 + 3
 RECOVERY_SECONDS = 10.0
 
 
@@ -136,6 +139,24 @@ if OUTER_DATABASE_URL.startswith("mysql"):
         # the database, and exactly two new ones mean each reconnected once, then reused it.
         assert rig.proxy.open_connections == 2
         assert rig.proxy.accepted - connections_before_restore == 2
+
+    def test_a_hung_database_answers_503_json_well_before_the_worker_timeout(connected_rig: Rig) -> None:
+        """A server that accepts and stays silent: the persistent connection's health check
+        waits one read timeout, the new connection's handshake another; then a JSON 503."""
+        rig = connected_rig
+        processes = rig.processes()
+
+        rig.proxy.hang()
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            replies = list(pool.map(lambda call: call(), [rig.calls()["GET /api/health/"], rig.calls()["GET /api/tasks/"]]))
+        for name, reply in zip(["GET /api/health/", "GET /api/tasks/"], replies, strict=True):
+            _assert_unavailable(name, reply)
+            assert reply.seconds < HUNG_DATABASE_BUDGET_SECONDS, (name, reply.seconds)
+
+        rig.proxy.resume()
+        wait_until(lambda: rig.http.call("GET", "/api/health/").status == 200, RECOVERY_SECONDS, what="health 200")
+        _assert_success(rig.call_all(rounds=2))
+        assert rig.processes() == processes, "a worker or the master was restarted"
 
     def test_an_unanswering_database_answers_503_within_the_connect_timeout(connected_rig: Rig) -> None:
         rig = connected_rig
