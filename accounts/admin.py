@@ -51,7 +51,7 @@ class UserChangeForm(DjangoUserChangeForm):
 
     def clean_is_active(self) -> bool:
         active: bool = self.cleaned_data["is_active"]
-        if not active and self.instance.pk and services.is_last_active_admin(self.instance):
+        if not active and self.instance.pk and services.lock_admins_and_check_last(self.instance):
             raise ValidationError(LastActiveAdmin.default_message)
         return active
 
@@ -78,7 +78,7 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data and not obj.is_active:
-            services.user_deactivated(actor=request.user, user=obj)
+            services.revoke_after_deactivation(actor=request.user, user=obj)
 
 
 @admin.register(RoleChange)

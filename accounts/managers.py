@@ -12,22 +12,22 @@ if TYPE_CHECKING:
     from .models import User
 
 
-def normalize_email(email: str) -> str:
-    """Lower-case the whole address (Django's normalize_email only does the domain)."""
-    return email.strip().lower()
-
-
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        """Lower-case the whole address: Django's only lower-cases the domain, and we match case-insensitively."""
+        return (email or "").strip().lower()
+
     def get_by_natural_key(self, username: str | None) -> User:
-        return self.get(email=normalize_email(username or ""))
+        return self.get(email=self.normalize_email(username))
 
     def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
         if not email:
             raise ValueError("An e-mail address is required.")
         fields.setdefault("role", Role.CUSTOMER)
-        user = self.model(email=normalize_email(email), **fields)
+        user = self.model(email=self.normalize_email(email), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from .managers import UserManager, normalize_email
+from .managers import UserManager
 from .roles import Role
 
 
@@ -33,10 +33,6 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
-
-    def clean(self) -> None:
-        super().clean()
-        self.email = normalize_email(self.email)
 
 
 class RoleChange(models.Model):

@@ -20,7 +20,6 @@ from api.client import client_address
 
 from . import tokens
 from .errors import AdminSignupRefused, EmailTaken, LastActiveAdmin, LoginFailed, OwnRoleRaiseRefused, WeakPassword, WrongPassword
-from .managers import normalize_email
 from .models import RoleChange, User
 from .roles import SELF_SERVICE_ROLES, Role
 from .throttling import check_login_allowed
@@ -51,7 +50,7 @@ def user_register(
     if role not in SELF_SERVICE_ROLES:
         raise AdminSignupRefused()
     user = User(
-        email=normalize_email(email), first_name=first_name, last_name=last_name,
+        email=User.objects.normalize_email(email), first_name=first_name, last_name=last_name,
         role=role, phone=phone, address=address,
     )
     _validate_password(password, user, "password")
@@ -72,7 +71,7 @@ def login(*, request: HttpRequest, email: str, password: str) -> tuple[User, tok
     Django's ModelBackend hashes the password once even for an unknown address, so the
     answer takes as long whether or not the account exists.
     """
-    email = normalize_email(email)
+    email = User.objects.normalize_email(email)
     check_login_allowed(request, email)
     user = authenticate(request, email=email, password=password)
     if user is None:
@@ -126,7 +125,7 @@ def user_set_role(*, actor: User | None, user: User, role: Role) -> User:
         old_role = Role(user.role)
         if old_role == role:
             return user
-        if is_last_active_admin(user):
+        if lock_admins_and_check_last(user):
             raise LastActiveAdmin()
         user.role = role
         user.save(update_fields=["role"])
@@ -141,11 +140,13 @@ def user_set_role(*, actor: User | None, user: User, role: Role) -> User:
     return user
 
 
-def is_last_active_admin(user: User) -> bool:
+def lock_admins_and_check_last(user: User) -> bool:
+    """Is `user` the last active admin? Locks every active admin's row until the transaction
+    ends, so two concurrent demotions (or deactivations) cannot both pass this check."""
     return user.role == Role.ADMIN and user.is_active and _lock_active_admins() == {user.pk}
 
 
-def user_deactivated(*, actor: User | None, user: User) -> None:
+def revoke_after_deactivation(*, actor: User | None, user: User) -> None:
     """After `user.is_active` became False: every token of theirs stops working now.
 
     Reactivating does not revive them: the token version stays bumped.
@@ -161,11 +162,11 @@ def user_update(*, actor: User, user: User, **changes: Any) -> User:
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         deactivating = changes.get("is_active") is False and user.is_active
-        if deactivating and is_last_active_admin(user):
+        if deactivating and lock_admins_and_check_last(user):
             raise LastActiveAdmin()
         user = profile_update(user=user, **changes)
         if deactivating:
-            user_deactivated(actor=actor, user=user)
+            revoke_after_deactivation(actor=actor, user=user)
     return user
 
 
