@@ -51,7 +51,7 @@ class UserChangeForm(DjangoUserChangeForm):
 
     def clean_is_active(self) -> bool:
         active: bool = self.cleaned_data["is_active"]
-        if not active and self.instance.pk and services.lock_admins_and_check_last(self.instance):
+        if not active and self.instance.pk and User.objects.lock_admins_and_check_last(self.instance.pk):
             raise ValidationError(LastActiveAdmin.default_message)
         return active
 

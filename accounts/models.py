@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, transaction
 
+from .errors import LastActiveAdmin
 from .managers import UserManager
 from .roles import Role
 
@@ -33,6 +34,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    def delete(self, using: str | None = None, keep_parents: bool = False) -> tuple[int, dict[str, int]]:
+        """Refuses the last active admin whoever asks (a service, a script, a shell): the
+        deployment would be locked out. `accounts.services.user_delete` also audits."""
+        with transaction.atomic(using=using):
+            if User.objects.db_manager(using).lock_admins_and_check_last(self.pk):
+                raise LastActiveAdmin()
+            return super().delete(using=using, keep_parents=keep_parents)
 
 
 class RoleChange(models.Model):

@@ -108,13 +108,6 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
     return pair
 
 
-def _lock_active_admins() -> set[int]:
-    """Ids of active admins, row-locked until the transaction ends (no concurrent lock-out)."""
-    return set(
-        User.objects.select_for_update().filter(role=Role.ADMIN, is_active=True).values_list("id", flat=True)
-    )
-
-
 def user_set_role(*, actor: User | None, user: User, role: Role) -> User:
     """Change a user's role and record who did it; `actor` None means the command line."""
     role = Role(role)
@@ -125,7 +118,7 @@ def user_set_role(*, actor: User | None, user: User, role: Role) -> User:
         old_role = Role(user.role)
         if old_role == role:
             return user
-        if lock_admins_and_check_last(user):
+        if User.objects.lock_admins_and_check_last(user.pk):
             raise LastActiveAdmin()
         user.role = role
         user.save(update_fields=["role"])
@@ -138,12 +131,6 @@ def user_set_role(*, actor: User | None, user: User, role: Role) -> User:
         },
     )
     return user
-
-
-def lock_admins_and_check_last(user: User) -> bool:
-    """Is `user` the last active admin? Locks every active admin's row until the transaction
-    ends, so two concurrent demotions (or deactivations) cannot both pass this check."""
-    return user.role == Role.ADMIN and user.is_active and _lock_active_admins() == {user.pk}
 
 
 def revoke_after_deactivation(*, actor: User | None, user: User) -> None:
@@ -162,12 +149,23 @@ def user_update(*, actor: User, user: User, **changes: Any) -> User:
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         deactivating = changes.get("is_active") is False and user.is_active
-        if deactivating and lock_admins_and_check_last(user):
+        if deactivating and User.objects.lock_admins_and_check_last(user.pk):
             raise LastActiveAdmin()
         user = profile_update(user=user, **changes)
         if deactivating:
             revoke_after_deactivation(actor=actor, user=user)
     return user
+
+
+def user_delete(*, actor: User | None, user: User) -> None:
+    """Delete an account (the tasks it owns go with it) and record who did it; never the
+    last active admin, whose row lock makes two concurrent deletions wait for each other."""
+    user_id = user.pk
+    with transaction.atomic():
+        if User.objects.lock_admins_and_check_last(user_id):
+            raise LastActiveAdmin()
+        user.delete()
+    audit.info("user deleted", extra={"event": "user_deleted", "actor_id": actor.pk if actor else None, "user_id": user_id})
 
 
 def logout_all(*, user: User) -> None:
