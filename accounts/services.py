@@ -165,7 +165,9 @@ def user_delete(*, actor: User | None, user: User) -> None:
         if User.objects.lock_admins_and_check_last(user_id):
             raise LastActiveAdmin()
         user.delete()
-    audit.info("user deleted", extra={"event": "user_deleted", "actor_id": actor.pk if actor else None, "user_id": user_id})
+    audit.info(
+        "user deleted", extra={"event": "user_deleted", "actor_id": actor.pk if actor else None, "user_id": user_id}
+    )
 
 
 def logout_all(*, user: User) -> None:
