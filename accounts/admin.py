@@ -138,7 +138,8 @@ class UserAdmin(PolicyAdmin, DjangoUserAdmin):
         if not request.POST.get("post") or perms_needed or protected:
             return django_actions.delete_selected(self, request, queryset)  # the page, or Django's refusal
         deleted = 0
-        for user in queryset:
+        # The caller's own account last: once it is gone, no further deletion can be logged in its name.
+        for user in sorted(queryset, key=lambda user: user.pk == request.user.pk):
             try:
                 with transaction.atomic():
                     self.log_deletions(request, [user])
