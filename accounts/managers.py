@@ -1,33 +1,46 @@
-"""The user manager: e-mail is the login name and is stored lower-cased whole."""
+"""The user manager: e-mail is the login name and is stored lower-cased whole; the last
+active admin cannot be deleted, not even in bulk."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.base_user import BaseUserManager
+from django.db import models, transaction
 
+from .errors import LastActiveAdmin
 from .roles import Role
 
 if TYPE_CHECKING:
     from .models import User
 
 
-def normalize_email(email: str) -> str:
-    """Lower-case the whole address (Django's normalize_email only does the domain)."""
-    return email.strip().lower()
+class UserQuerySet(models.QuerySet["User"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        """Refuses to take the last active admin with it, as `User.delete()` does one by one."""
+        with transaction.atomic(using=self.db):
+            doomed = list(self.values_list("pk", flat=True))
+            if self.model.objects.db_manager(self.db).lock_admins_and_check_last(*doomed):
+                raise LastActiveAdmin()
+            return super().delete()
 
 
-class UserManager(BaseUserManager["User"]):
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        """Lower-case the whole address: Django's only lower-cases the domain, and we match case-insensitively."""
+        return (email or "").strip().lower()
+
     def get_by_natural_key(self, username: str | None) -> User:
-        return self.get(email=normalize_email(username or ""))
+        return self.get(email=self.normalize_email(username))
 
     def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
         if not email:
             raise ValueError("An e-mail address is required.")
         fields.setdefault("role", Role.CUSTOMER)
-        user = self.model(email=normalize_email(email), **fields)
+        user = self.model(email=self.normalize_email(email), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -35,3 +48,12 @@ class UserManager(BaseUserManager["User"]):
     def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
         fields.update(role=Role.ADMIN, is_staff=True, is_superuser=True, is_active=True)
         return self.create_user(email, password, **fields)
+
+    def lock_admins_and_check_last(self, *user_ids: int) -> bool:
+        """Are these users every active admin there is (as stored, not as in memory)?
+
+        Locks every active admin's row until the transaction ends, so two concurrent
+        demotions, deactivations or deletions cannot both pass this check.
+        """
+        admins = set(self.select_for_update().filter(role=Role.ADMIN, is_active=True).values_list("pk", flat=True))
+        return bool(admins) and admins <= set(user_ids)

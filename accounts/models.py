@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, transaction
 
-from .managers import UserManager, normalize_email
+from .errors import LastActiveAdmin
+from .managers import UserManager
 from .roles import Role
 
 
@@ -34,9 +35,13 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.email
 
-    def clean(self) -> None:
-        super().clean()
-        self.email = normalize_email(self.email)
+    def delete(self, using: str | None = None, keep_parents: bool = False) -> tuple[int, dict[str, int]]:
+        """Refuses the last active admin whoever asks (a service, a script, a shell): the
+        deployment would be locked out. `accounts.services.user_delete` also audits."""
+        with transaction.atomic(using=using):
+            if User.objects.db_manager(using).lock_admins_and_check_last(self.pk):
+                raise LastActiveAdmin()
+            return super().delete(using=using, keep_parents=keep_parents)
 
 
 class RoleChange(models.Model):

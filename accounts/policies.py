@@ -6,3 +6,4 @@ from permissions.registry import policies
 USERS_VIEW = policies.register("users.view", "List and read user accounts and their role history.", [Role.ADMIN])
 USERS_CHANGE = policies.register("users.change", "Change user accounts, activate and deactivate them.", [Role.ADMIN])
 USERS_CHANGE_ROLE = policies.register("users.change_role", "Promote and demote users.", [Role.ADMIN])
+USERS_DELETE = policies.register("users.delete", "Delete user accounts (never the last active admin).", [Role.ADMIN])

@@ -13,12 +13,12 @@ from pydantic import AfterValidator, StrictBool, WithJsonSchema
 from api.schemas import RowOut
 from api.types import InputSchema, QueryParams, query_text, text
 
-from .managers import normalize_email
+from .managers import UserManager
 from .roles import Role
 
 
 def _valid_email(value: str) -> str:
-    value = normalize_email(value)
+    value = UserManager.normalize_email(value)
     try:
         validate_email(value)
     except DjangoValidationError:

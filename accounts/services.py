@@ -22,7 +22,6 @@ from api.client import client_address
 from . import tokens
 from .devices import device_token_for, device_token_valid
 from .errors import AdminSignupRefused, EmailTaken, LastActiveAdmin, LoginFailed, OwnRoleRaiseRefused, WeakPassword, WrongPassword
-from .managers import normalize_email
 from .models import RoleChange, User
 from .roles import SELF_SERVICE_ROLES, Role
 from .throttling import count_login_attempt
@@ -53,7 +52,7 @@ def user_register(
     if role not in SELF_SERVICE_ROLES:
         raise AdminSignupRefused()
     user = User(
-        email=normalize_email(email), first_name=first_name, last_name=last_name,
+        email=User.objects.normalize_email(email), first_name=first_name, last_name=last_name,
         role=role, phone=phone, address=address,
     )
     _validate_password(password, user, "password")
@@ -82,7 +81,7 @@ def login(*, request: HttpRequest, email: str, password: str, device_token: str 
     Django's ModelBackend hashes the password once even for an unknown address, so the
     answer takes as long whether or not the account exists.
     """
-    email = normalize_email(email)
+    email = User.objects.normalize_email(email)
     known_device = device_token if device_token and device_token_valid(email, device_token) else None
     attempt = count_login_attempt(request, email, device_token=known_device)
     user = authenticate(request, email=email, password=password)
@@ -121,13 +120,6 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
     return pair
 
 
-def _lock_active_admins() -> set[int]:
-    """Ids of active admins, row-locked until the transaction ends (no concurrent lock-out)."""
-    return set(
-        User.objects.select_for_update().filter(role=Role.ADMIN, is_active=True).values_list("id", flat=True)
-    )
-
-
 def user_set_role(*, actor: User | None, user: User, role: Role) -> User:
     """Change a user's role and record who did it; `actor` None means the command line."""
     role = Role(role)
@@ -138,7 +130,7 @@ def user_set_role(*, actor: User | None, user: User, role: Role) -> User:
         old_role = Role(user.role)
         if old_role == role:
             return user
-        if is_last_active_admin(user):
+        if User.objects.lock_admins_and_check_last(user.pk):
             raise LastActiveAdmin()
         user.role = role
         user.save(update_fields=["role"])
@@ -153,11 +145,7 @@ def user_set_role(*, actor: User | None, user: User, role: Role) -> User:
     return user
 
 
-def is_last_active_admin(user: User) -> bool:
-    return user.role == Role.ADMIN and user.is_active and _lock_active_admins() == {user.pk}
-
-
-def user_deactivated(*, actor: User | None, user: User) -> None:
+def revoke_after_deactivation(*, actor: User | None, user: User) -> None:
     """After `user.is_active` became False: every token of theirs stops working now.
 
     Reactivating does not revive them: the token version stays bumped.
@@ -173,12 +161,25 @@ def user_update(*, actor: User, user: User, **changes: Any) -> User:
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         deactivating = changes.get("is_active") is False and user.is_active
-        if deactivating and is_last_active_admin(user):
+        if deactivating and User.objects.lock_admins_and_check_last(user.pk):
             raise LastActiveAdmin()
         user = profile_update(user=user, **changes)
         if deactivating:
-            user_deactivated(actor=actor, user=user)
+            revoke_after_deactivation(actor=actor, user=user)
     return user
+
+
+def user_delete(*, actor: User | None, user: User) -> None:
+    """Delete an account (the tasks it owns go with it) and record who did it; never the
+    last active admin, whose row lock makes two concurrent deletions wait for each other."""
+    user_id = user.pk
+    with transaction.atomic():
+        if User.objects.lock_admins_and_check_last(user_id):
+            raise LastActiveAdmin()
+        user.delete()
+    audit.info(
+        "user deleted", extra={"event": "user_deleted", "actor_id": actor.pk if actor else None, "user_id": user_id}
+    )
 
 
 def logout_all(*, user: User) -> None:

@@ -88,6 +88,15 @@ def test_set_role_demotes_admin_when_another_remains(admin: User) -> None:
     assert RoleChange.objects.get().actor_id is None
 
 
+def test_user_clean_lower_cases_the_whole_email() -> None:
+    """Django's `AbstractUser.clean` calls the manager's `normalize_email`, which lower-cases it all."""
+    user = User(email=" Ada.Lovelace@Example.COM ")
+
+    user.clean()
+
+    assert user.email == "ada.lovelace@example.com"
+
+
 # --- createsuperuser ------------------------------------------------------------------------
 
 

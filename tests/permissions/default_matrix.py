@@ -21,6 +21,7 @@ DEFAULT_MATRIX: dict[str, dict[Role, bool]] = {
     "users.view": _ADMIN,
     "users.change": _ADMIN,
     "users.change_role": _ADMIN,
+    "users.delete": _ADMIN,
     "permissions.view": _ALL,
 }
 

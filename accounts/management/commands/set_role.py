@@ -7,7 +7,6 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts import services
-from accounts.managers import normalize_email
 from accounts.models import User
 from accounts.roles import Role
 from api.exceptions import DomainError
@@ -21,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("role", choices=[role.value for role in Role], type=str.upper)
 
     def handle(self, *args: Any, email: str, role: str, **options: Any) -> None:
-        user = User.objects.filter(email=normalize_email(email)).first()
+        user = User.objects.filter(email=User.objects.normalize_email(email)).first()
         if user is None:
             raise CommandError(f"No user with the email {email!r}.")
         old_role = user.role
