@@ -8,6 +8,7 @@ from ninja.responses import Status
 from api.pagination import Page
 from api.throttling import Throttled
 from api.prechecks import path_id
+from api.client import client_address
 from api.errors import raises
 from api.idempotency import idempotent
 from api.schemas import EmptyOut
@@ -55,6 +56,11 @@ def user_must_exist(request: HttpRequest, path_params: dict[str, object]) -> Non
         selectors.user_get(user_id=user_id)
 
 
+def client_of(request: HttpRequest) -> tokens.Client:
+    """What a session records of the client: its user agent and address."""
+    return tokens.Client(user_agent=request.headers.get("User-Agent", ""), ip=client_address(request))
+
+
 def no_store(response: HttpResponse) -> None:
     """Token responses must not be kept by browsers or proxies."""
     response["Cache-Control"] = "no-store"
@@ -77,7 +83,7 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status:
 @requires(PUBLIC)
 @raises(LoginFailed, Throttled)
 def login(request: HttpRequest, payload: LoginIn, response: HttpResponse) -> dict[str, object]:
-    session = services.login(request=request, **payload.model_dump())
+    session = services.login(request=request, client=client_of(request), **payload.model_dump())
     no_store(response)
     return {"access": session.tokens.access, "refresh": session.tokens.refresh, "user": session.user,
             "device_token": session.device_token}
@@ -89,7 +95,7 @@ def login(request: HttpRequest, payload: LoginIn, response: HttpResponse) -> dic
 @raises(InvalidToken)
 def refresh(request: HttpRequest, payload: RefreshIn, response: HttpResponse) -> tokens.TokenPair:
     no_store(response)
-    return tokens.rotate(payload.refresh)
+    return tokens.rotate(payload.refresh, client_of(request))
 
 
 @auth_router.post("/token/verify/", auth=None, response=EmptyOut,

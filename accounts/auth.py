@@ -22,9 +22,10 @@ class JWTBearer(HttpBearer):
         return self.authenticate(request, token.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> User:
-        user = authenticate_access_token(token)
-        request.user = user
-        return user
+        claims = authenticate_access_token(token)
+        request.user = claims.user
+        request.auth_session_id = claims.session_id  # type: ignore[attr-defined]  # which session is "current"
+        return claims.user
 
 
 class AsyncJWTBearer(JWTBearer):

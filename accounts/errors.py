@@ -9,6 +9,10 @@ class UserNotFound(ObjectNotFound):
     pass
 
 
+class SessionNotFound(ObjectNotFound):
+    """Not a live session of the caller (ended, expired, someone else's, or none)."""
+
+
 class EmailTaken(DomainError):
     default_message = "A user with this email already exists."
 

@@ -14,7 +14,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from ninja_jwt.token_blacklist.models import OutstandingToken
 
-from .models import ThrottleWindow
+from .models import LoginSession, ThrottleWindow
 
 BATCH_SIZE = 5_000
 
@@ -53,3 +53,10 @@ def flush_throttle_windows(*, now: datetime | None = None, batch_size: int = BAT
     """Delete login-throttle windows that ended (a count is only read in its own window)."""
     now = now or timezone.now()
     return _delete_in_batches(ThrottleWindow.objects.filter(expires_at__lte=now - THROTTLE_WINDOW_GRACE), batch_size)
+
+
+def flush_sessions(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
+    """Delete sessions that can no longer be refreshed (expired or ended); return how many."""
+    now = now or timezone.now()
+    finished = LoginSession.objects.filter(models.Q(expires_at__lte=now) | models.Q(ended_at__isnull=False))
+    return _delete_in_batches(finished, batch_size)

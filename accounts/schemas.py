@@ -68,6 +68,17 @@ class LoginOut(TokenPairOut):
     device_token: str
 
 
+class SessionOut(RowOut):
+    id: int
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    user_agent: str
+    ip: str
+    #: The session of the access token this request was made with.
+    current: bool
+
+
 class RoleChangeOut(RowOut):
     id: int
     actor_id: int | None

@@ -19,7 +19,7 @@ from django.utils.crypto import salted_hmac
 
 from api.client import client_address
 
-from . import tokens
+from . import selectors, tokens
 from .devices import device_token_for, device_token_valid
 from .errors import AdminSignupRefused, EmailTaken, LastActiveAdmin, LoginFailed, OwnRoleRaiseRefused, WeakPassword, WrongPassword
 from .models import RoleChange, User
@@ -75,7 +75,10 @@ class LoggedIn:
     device_token: str
 
 
-def login(*, request: HttpRequest, email: str, password: str, device_token: str | None = None) -> LoggedIn:
+def login(
+    *, request: HttpRequest, email: str, password: str, device_token: str | None = None,
+    client: tokens.Client = tokens.Client(),
+) -> LoggedIn:
     """Check the credentials (throttled) and open a session.
 
     Django's ModelBackend hashes the password once even for an unknown address, so the
@@ -95,7 +98,7 @@ def login(*, request: HttpRequest, email: str, password: str, device_token: str 
         raise LoginFailed()
     attempt.succeeded()
     audit.info("login", extra={"event": "login", "user_id": user.pk, "client": client_address(request)})
-    return LoggedIn(user, tokens.issue_pair(user), device_token_for(user))
+    return LoggedIn(user, tokens.start_session(user, client), device_token_for(user))
 
 
 def profile_update(*, user: User, **changes: Any) -> User:
@@ -115,7 +118,7 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
         user.set_password(new_password)
         user.save(update_fields=["password"])
         tokens.revoke_all(user)
-        pair = tokens.issue_pair(user)
+        pair = tokens.start_session(user)
     audit.info("password changed", extra={"event": "password_changed", "user_id": user.pk})
     return pair
 
@@ -186,3 +189,16 @@ def logout_all(*, user: User) -> None:
     with transaction.atomic():
         tokens.revoke_all(user)
     audit.info("logged out everywhere", extra={"event": "logout_all", "user_id": user.pk})
+
+
+def session_end(*, user: User, session_id: int) -> None:
+    """End one of `user`'s live sessions (SessionNotFound for any other)."""
+    tokens.end_session(selectors.live_session_get(user=user, session_id=session_id))
+    audit.info("session ended", extra={"event": "session_ended", "user_id": user.pk, "session_id": session_id})
+
+
+def sessions_end_all(*, actor: User, user: User) -> None:
+    """An admin signs a user out everywhere: every session and token stops now."""
+    with transaction.atomic():
+        tokens.revoke_all(user)
+    audit.info("sessions ended", extra={"event": "sessions_ended", "actor_id": actor.pk, "user_id": user.pk})

@@ -1,11 +1,15 @@
-"""Issuing, rotating, verifying and revoking JWTs, closing ninja-jwt's known gaps.
+"""Sessions and their JWTs: issuing, rotating, verifying and revoking, closing ninja-jwt's gaps.
 
+- A session (`LoginSession`) is one log-in: its refresh token and every rotation of it.
+  Every token carries its session's id (`sid`).
 - Every refresh token, rotated ones included, is recorded as an OutstandingToken, so
   "revoke all of a user's tokens" reaches them all.
-- Rotation is atomic: the old token's row is locked and blacklisted in one transaction,
-  so two concurrent refreshes with one token cannot both succeed.
-- A rotated token keeps the expiry of the token it replaces: a session ends
-  JWT_REFRESH_DAYS after login, however often it is refreshed.
+- Rotation locks the session row, so concurrent refreshes are decided one at a time:
+  the first rotates; a second with the token just rotated, within
+  JWT_REFRESH_REUSE_SECONDS, gets a fresh access token and the session's current refresh
+  token (two tabs stay signed in); a rotated token presented later than that, or an older
+  one, means it was copied: the whole session ends, its newest refresh token included.
+- A rotated token keeps the session's expiry: a session ends JWT_REFRESH_DAYS after log-in.
 - Every token carries the user's `token_version`; bumping it (logout-all, password
   change, deactivation) makes every token issued before stop working at once.
 - A refresh or verify for a deleted or deactivated user fails.
@@ -14,8 +18,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -25,11 +31,12 @@ from ninja_jwt.tokens import AccessToken, RefreshToken, UntypedToken
 from ninja_jwt.utils import datetime_from_epoch
 
 from .errors import InvalidToken
-from .models import User
+from .models import LoginSession, User
 
 VERSION_CLAIM = "ver"
 ROLE_CLAIM = "role"
 USER_CLAIM = "user_id"
+SESSION_CLAIM = "sid"
 
 
 @dataclass(frozen=True)
@@ -38,30 +45,59 @@ class TokenPair:
     refresh: str
 
 
-def _stamp(token: AccessToken | RefreshToken, user: User) -> None:
+@dataclass(frozen=True)
+class Client:
+    """Where a log-in or refresh came from, as a session records it."""
+
+    user_agent: str = ""
+    ip: str = ""
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    """The user an access token names, and the session it belongs to."""
+
+    user: User
+    session_id: int | None
+
+
+def _stamp(token: AccessToken | RefreshToken, user: User, session_id: int) -> None:
     token[USER_CLAIM] = user.pk
     # For display only: authorization always reads the role from the database.
     token[ROLE_CLAIM] = user.role
     token[VERSION_CLAIM] = user.token_version
+    token[SESSION_CLAIM] = session_id
 
 
-def issue_pair(user: User, *, session_expires_at: int | None = None) -> TokenPair:
-    """A fresh access/refresh pair; the refresh token is recorded as outstanding."""
-    refresh = RefreshToken()
-    _stamp(refresh, user)
-    if session_expires_at is not None:
-        refresh["exp"] = min(refresh["exp"], session_expires_at)
+def _access(user: User, session_id: int) -> str:
     access = AccessToken()
-    _stamp(access, user)
-    encoded_refresh = str(refresh)
+    _stamp(access, user, session_id)
+    return str(access)
+
+
+def _new_refresh(user: User, session: LoginSession) -> RefreshToken:
+    refresh = RefreshToken()
+    _stamp(refresh, user, session.pk)
+    refresh["exp"] = min(refresh["exp"], int(session.expires_at.timestamp()))
     OutstandingToken.objects.create(
-        user=user,
-        jti=refresh["jti"],
-        token=encoded_refresh,
-        created_at=refresh.current_time,
+        user=user, jti=refresh["jti"], token=str(refresh), created_at=refresh.current_time,
         expires_at=datetime_from_epoch(refresh["exp"]),
     )
-    return TokenPair(access=str(access), refresh=encoded_refresh)
+    return refresh
+
+
+def start_session(user: User, client: Client = Client()) -> TokenPair:
+    """A new session (a log-in) and its first pair; the refresh token is recorded as outstanding."""
+    now = timezone.now()
+    with transaction.atomic():
+        session = LoginSession.objects.create(
+            user=user, created_at=now, last_used_at=now, expires_at=now + timedelta(days=settings.JWT_REFRESH_DAYS),
+            user_agent=client.user_agent[:255], ip=client.ip[:64], refresh_jti="",
+        )
+        refresh = _new_refresh(user, session)
+        session.refresh_jti = refresh["jti"]
+        session.save(update_fields=["refresh_jti"])
+    return TokenPair(access=_access(user, session.pk), refresh=str(refresh))
 
 
 def _decode(token_class: type[Any], raw: str) -> Any:
@@ -69,6 +105,16 @@ def _decode(token_class: type[Any], raw: str) -> Any:
         return token_class(raw)
     except TokenError as exc:
         raise InvalidToken() from exc
+
+
+def _decode_refresh(raw: str) -> Any:
+    """A refresh token with a valid signature and expiry. Not ninja-jwt's RefreshToken: it
+    refuses a blacklisted token before we can tell a just-rotated one (two tabs, answered)
+    from a copied one (the session ends); the session decides that."""
+    token = _decode(UntypedToken, raw)
+    if token.get("token_type") != "refresh":
+        raise InvalidToken()
+    return token
 
 
 def _user_for(payload: Any) -> User:
@@ -79,25 +125,67 @@ def _user_for(payload: Any) -> User:
     return user
 
 
-def authenticate_access_token(raw: str) -> User:
-    """The user of a valid access token: one query, the user row."""
+def authenticate_access_token(raw: str) -> AccessClaims:
+    """The user of a valid access token, and its session: one query, the user row."""
     token = _decode(AccessToken, raw)
-    user_id = token.get(USER_CLAIM)
-    if not isinstance(user_id, int):
+    if not isinstance(token.get(USER_CLAIM), int):
         raise InvalidToken()
-    return _user_for(token)
+    session_id = token.get(SESSION_CLAIM)
+    return AccessClaims(_user_for(token), session_id if isinstance(session_id, int) else None)
 
 
-def rotate(raw_refresh: str) -> TokenPair:
-    """Exchange a refresh token for a new pair; the one sent is revoked."""
-    token = _decode(RefreshToken, raw_refresh)
+def _live_session_for_update(token: Any) -> LoginSession:
+    session_id = token.get(SESSION_CLAIM)
+    if not isinstance(session_id, int):
+        raise InvalidToken()
+    session = LoginSession.objects.select_for_update().filter(pk=session_id, ended_at__isnull=True).first()
+    if session is None or session.user_id != token.get(USER_CLAIM):
+        raise InvalidToken()
+    return session
+
+
+def _live_outstanding(jti: str) -> OutstandingToken:
+    """The recorded, unrevoked refresh token: a flushed or blacklisted one is refused."""
+    outstanding = OutstandingToken.objects.filter(jti=jti, blacklistedtoken__isnull=True).first()
+    if outstanding is None:
+        raise InvalidToken()
+    return outstanding
+
+
+def _end(session: LoginSession, now: datetime) -> None:
+    """The session stops: its newest refresh token is revoked with it."""
+    session.ended_at = now
+    session.save(update_fields=["ended_at"])
+    current = OutstandingToken.objects.filter(jti=session.refresh_jti).first()
+    if current is not None:
+        BlacklistedToken.objects.get_or_create(token=current)
+
+
+def rotate(raw_refresh: str, client: Client = Client()) -> TokenPair:
+    """Exchange a session's refresh token for a new pair (see the module's docstring)."""
+    token = _decode_refresh(raw_refresh)
+    now = timezone.now()
     with transaction.atomic():
-        outstanding = OutstandingToken.objects.select_for_update().filter(jti=token["jti"]).first()
-        if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
-            raise InvalidToken()
+        session = _live_session_for_update(token)
         user = _user_for(token)
-        BlacklistedToken.objects.create(token=outstanding)
-        return issue_pair(user, session_expires_at=token["exp"])
+        jti = token["jti"]
+        reuse_window = timedelta(seconds=settings.JWT_REFRESH_REUSE_SECONDS)
+        if jti == session.previous_jti and session.rotated_at is not None and now - session.rotated_at <= reuse_window:
+            current = _live_outstanding(session.refresh_jti)
+            return TokenPair(access=_access(user, session.pk), refresh=current.token)
+        copied = jti != session.refresh_jti
+        if copied:
+            _end(session, now)  # a rotated token came back late: it was copied; commit that, then refuse
+        else:
+            BlacklistedToken.objects.create(token=_live_outstanding(jti))
+            refresh = _new_refresh(user, session)
+            session.previous_jti, session.refresh_jti, session.rotated_at = jti, refresh["jti"], now
+            session.last_used_at = now
+            session.user_agent, session.ip = client.user_agent[:255] or session.user_agent, client.ip[:64] or session.ip
+            session.save(update_fields=["previous_jti", "refresh_jti", "rotated_at", "last_used_at", "user_agent", "ip"])
+    if copied:
+        raise InvalidToken()
+    return TokenPair(access=_access(user, session.pk), refresh=str(refresh))
 
 
 def verify(raw: str) -> None:
@@ -108,22 +196,31 @@ def verify(raw: str) -> None:
 
 
 def revoke(raw_refresh: str) -> None:
-    """Log out one session: blacklist its refresh token."""
-    token = _decode(RefreshToken, raw_refresh)
+    """Log out one session with its current (or just rotated) refresh token."""
+    token = _decode_refresh(raw_refresh)
     _user_for(token)
-    outstanding = OutstandingToken.objects.filter(jti=token["jti"]).first()
-    if outstanding is None:
-        raise InvalidToken()
-    BlacklistedToken.objects.get_or_create(token=outstanding)
+    with transaction.atomic():
+        session = _live_session_for_update(token)
+        if token["jti"] not in (session.refresh_jti, session.previous_jti):
+            raise InvalidToken()
+        _end(session, timezone.now())
+
+
+def end_session(session: LoginSession) -> None:
+    """Its refresh token stops working now (its access tokens expire by themselves)."""
+    with transaction.atomic():
+        locked = LoginSession.objects.select_for_update().get(pk=session.pk)
+        if locked.ended_at is None:
+            _end(locked, timezone.now())
 
 
 def revoke_all(user: User) -> None:
-    """Every access and refresh token the user holds stops working now."""
+    """Every session, access and refresh token the user holds stops working now."""
+    now = timezone.now()
     User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
     user.refresh_from_db(fields=["token_version"])
-    live = OutstandingToken.objects.filter(
-        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
-    )
+    LoginSession.objects.filter(user=user, ended_at__isnull=True).update(ended_at=now)
+    live = OutstandingToken.objects.filter(user=user, expires_at__gt=now, blacklistedtoken__isnull=True)
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=outstanding) for outstanding in live], ignore_conflicts=True
     )

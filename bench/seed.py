@@ -60,25 +60,15 @@ def seed() -> Seeded:
 
 
 def access_token(user_id: int) -> str:
-    return tokens.issue_pair(User.objects.get(pk=user_id)).access
+    return tokens.start_session(User.objects.get(pk=user_id)).access
 
 
 def mint_refresh_pool(user_id: int, count: int, path_prefix: Path, threads: int) -> None:
-    """`count` unused refresh tokens, recorded as outstanding like `tokens.issue_pair` does,
-    dealt round-robin into one file per wrk thread."""
+    """`count` unused refresh tokens, each of its own session (one log-in each, as a refresh
+    of a session's token rotates it), dealt round-robin into one file per wrk thread."""
     user = User.objects.get(pk=user_id)
-    minted: list[str] = []
-    rows: list[OutstandingToken] = []
-    for _ in range(count):
-        refresh = RefreshToken()
-        tokens._stamp(refresh, user)  # the same claims issue_pair puts in
-        encoded = str(refresh)
-        minted.append(encoded)
-        rows.append(OutstandingToken(
-            user=user, jti=refresh["jti"], token=encoded, created_at=refresh.current_time,
-            expires_at=datetime_from_epoch(refresh["exp"]),
-        ))
-    OutstandingToken.objects.bulk_create(rows, batch_size=2000)
+    with transaction.atomic():
+        minted = [tokens.start_session(user).refresh for _ in range(count)]
     for thread in range(threads):
         path_prefix.with_name(f"{path_prefix.name}{thread}.txt").write_text("\n".join(minted[thread::threads]) + "\n")
 

@@ -10,14 +10,14 @@ from typing import Any
 from django.test import Client
 
 from accounts.models import User
-from accounts.tokens import TokenPair, issue_pair
+from accounts.tokens import TokenPair, start_session
 
 __all__ = ["ApiClient", "TokenPair", "auth_header", "tokens_for"]
 
 
 def tokens_for(user: User) -> TokenPair:
     """A real pair for `user` (`.access`, `.refresh`), without going through login: tests stay fast."""
-    return issue_pair(user)
+    return start_session(user)
 
 
 def auth_header(user: User) -> dict[str, str]:

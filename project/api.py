@@ -7,6 +7,7 @@ from typing import Any
 
 from accounts.api import auth_router, profile_router, users_router
 from accounts.auth import JWTBearer
+from accounts.sessions_api import sessions_router, user_sessions_router
 from api.base import BaseAPI
 from api.errors import install_errors
 from api.health import router as health_router
@@ -42,6 +43,8 @@ api = new_api(
 api.add_router("", auth_router)
 api.add_router("/profile/", profile_router)
 api.add_router("/users/", users_router)
+api.add_router("/users/", user_sessions_router)
+api.add_router("/sessions/", sessions_router)
 api.add_router("", permissions_router)
 api.add_router("/tasks/", tasks_router)
 api.add_router("", health_router)

@@ -167,6 +167,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 JWT_ACCESS_MINUTES = env_int("JWT_ACCESS_MINUTES", 60)
 JWT_REFRESH_DAYS = env_int("JWT_REFRESH_DAYS", 7)
+# For this long after a rotation the refresh token just rotated is still answered (two tabs
+# refreshing at once); presented later, it ends its whole session (accounts/tokens.py).
+JWT_REFRESH_REUSE_SECONDS = env_int("JWT_REFRESH_REUSE_SECONDS", 10)
 
 # ninja-jwt reads only one of SIMPLE_JWT / NINJA_JWT and ignores unknown keys silently:
 # keep this the only one.

@@ -228,7 +228,9 @@ def test_refresh_rotates_pair(customer: User) -> None:
     assert outstanding(second["refresh"]).user_id == customer.pk
     assert not is_blacklisted(second["refresh"])
 
-    assert_unauthorized(refresh(first["refresh"]), TOKEN_INVALID["detail"])
+    # Sent again at once (a second tab), the rotated token is answered with the session's
+    # current refresh token (tests/accounts/test_sessions.py covers the window).
+    assert assert_json(refresh(first["refresh"]), 200)["refresh"] == second["refresh"]
     third = assert_json(refresh(second["refresh"]), 200)
     assert set(third) == TOKEN_PAIR_KEYS
 

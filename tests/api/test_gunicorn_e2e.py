@@ -58,8 +58,9 @@ def test_auth_walkthrough_over_http(server: Http) -> None:
 
     refreshed = server.call("POST", "/api/token/refresh/", {"refresh": pair["refresh"]})
     assert refreshed.status == 200
-    assert server.call("POST", "/api/token/refresh/", {"refresh": pair["refresh"]}).status == 401
     new_pair = refreshed.json()
+    second_tab = server.call("POST", "/api/token/refresh/", {"refresh": pair["refresh"]})  # within the reuse window
+    assert second_tab.status == 200 and second_tab.json()["refresh"] == new_pair["refresh"]
     assert server.call("POST", "/api/token/verify/", {"token": new_pair["access"]}).json() == {}
 
     assert server.call("POST", "/api/logout/", {"refresh": new_pair["refresh"]}).status == 204

@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import LoginSession, User
 from accounts.roles import Role
-from nexora_testkit.client import ApiClient
+from nexora_testkit.client import ApiClient, tokens_for
 from nexora_testkit.factories import CustomerFactory, TaskFactory, UserFactory
 from permissions.ninja import bound_operations
 from permissions.policies import AUTHENTICATED
@@ -41,7 +41,14 @@ PATH_OBJECTS: dict[str, Callable[[User | None, User], int]] = {
     "user_id": lambda caller, spare: spare.pk,
     # The caller's own task (the spare user's for an anonymous caller).
     "task_id": lambda caller, spare: TaskFactory(owner=caller or spare).pk,
+    # A live session of the caller (of the spare user for an anonymous caller).
+    "session_id": lambda caller, spare: session_of(caller or spare),
 }
+
+
+def session_of(user: User) -> int:
+    tokens_for(user)  # a log-in
+    return int(LoginSession.objects.filter(user=user).latest("id").pk)
 
 
 @dataclass(frozen=True)

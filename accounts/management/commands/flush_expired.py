@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from api.idempotency import prune_idempotent_requests
 
-from accounts.housekeeping import BATCH_SIZE, flush_expired_tokens, flush_throttle_windows
+from accounts.housekeeping import BATCH_SIZE, flush_expired_tokens, flush_sessions, flush_throttle_windows
 
 
 def positive_int(text: str) -> int:
@@ -33,8 +33,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, batch_size: int, **options: Any) -> None:
         tokens = flush_expired_tokens(batch_size=batch_size)
         windows = flush_throttle_windows(batch_size=batch_size)
+        sessions = flush_sessions(batch_size=batch_size)
         answers = prune_idempotent_requests()
         self.stdout.write(
-            f"Deleted {tokens} expired refresh tokens, {windows} finished throttle windows "
-            f"and {answers} idempotent answers past their replay window."
+            f"Deleted {tokens} expired refresh tokens, {sessions} finished sessions, {windows} finished "
+            f"throttle windows and {answers} idempotent answers past their replay window."
         )
