@@ -102,7 +102,8 @@ def test_no_cycles_between_top_level_packages() -> None:
     graph = {package: set(project_imports(package)) for package in ALLOWED}
 
     def reaches(start: str, goal: str) -> bool:
-        seen, stack = set(), [start]
+        seen: set[str] = set()
+        stack = [start]
         while stack:
             current = stack.pop()
             if current == goal:

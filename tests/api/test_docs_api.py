@@ -45,8 +45,9 @@ def section(title: str) -> str:
     match = re.search(rf"^(#+) {re.escape(title)}\n", text, re.MULTILINE)
     assert match, f"docs/api.md has no heading {title!r}"
     level = len(match.group(1))
-    end = re.search(rf"^#{{1,{level}}} ", text[match.end():], re.MULTILINE)
-    return text[match.end(): match.end() + end.start() if end else len(text)]
+    rest = text[match.end():]
+    end = re.search(rf"^#{{1,{level}}} ", rest, re.MULTILINE)
+    return rest[: end.start()] if end else rest
 
 
 def table(text: str, first_column: str) -> list[dict[str, str]]:
@@ -100,9 +101,11 @@ def test_every_code_in_the_openapi_document_is_in_the_table() -> None:
 
 
 def codes_in(node: object) -> Iterator[str]:
+    """Every `code` enum value of the error schemas of an OpenAPI document."""
     if isinstance(node, dict):
-        code = node.get("properties", {}).get("code", {}) if isinstance(node.get("properties"), dict) else {}
-        yield from code.get("enum", [])
+        properties = node.get("properties")
+        if isinstance(properties, dict) and isinstance(properties.get("code"), dict):
+            yield from properties["code"].get("enum", [])
         for value in node.values():
             yield from codes_in(value)
     elif isinstance(node, list):
@@ -111,7 +114,9 @@ def codes_in(node: object) -> Iterator[str]:
 
 
 def rejected_value_types() -> set[str]:
-    found, pending = set(), list(RejectedValue.__subclasses__())
+    """The `type` of every value refused like a schema failure (each RejectedValue subclass)."""
+    found: set[str] = set()
+    pending: list[type[RejectedValue]] = list(RejectedValue.__subclasses__())
     while pending:
         cls = pending.pop()
         found.add(cls.kind)
