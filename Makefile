@@ -1,5 +1,7 @@
 # The two commands of the README: `make run` (serve on SQLite) and `make test`.
-# Every target installs what it needs into .venv first.
+# Every target installs what it needs into .venv first, and every development target writes
+# the local `.env` (a random DJANGO_SECRET_KEY) if it is missing; `make serve` neither
+# writes nor reads it.
 
 PYTHON ?= python3
 VENV := .venv
@@ -7,14 +9,21 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 MYSQL_URL ?= mysql://root@127.0.0.1:3306/nexora
-# Tests run with debug off, like production; this key exists only for them.
-TEST_ENV := DJANGO_SECRET_KEY=test-only-insecure-key-0123456789abcdefghijklmnopqrstuvwxyz DJANGO_DEBUG=0
+# Tests run with debug off, like production (and like plain `.venv/bin/pytest`); the key is .env's.
+TEST_ENV := DJANGO_DEBUG=0
 
 .PHONY: run serve test test-mysql test-frontend test-fuzz test-deploy bench-smoke ci mariadb-up nginx-installed openapi bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+## Development only, git-ignored: one line, a random DJANGO_SECRET_KEY that project/settings.py
+## loads (the real environment wins). Written once, never overwritten: tokens signed with it stay valid.
+.env:
+	@umask 077 && $(PYTHON) -c "import secrets; print('DJANGO_SECRET_KEY=' + secrets.token_urlsafe(50))" > $@.tmp
+	@mv $@.tmp $@
+	@echo "Wrote .env: a new random DJANGO_SECRET_KEY for this checkout (git-ignored)."
 
 $(VENV)/.installed-runtime: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
@@ -25,21 +34,22 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $@ $(VENV)/.installed-runtime
 
 ## Development server on SQLite with debug on: http://127.0.0.1:8000/api/docs
-run: $(VENV)/.installed-runtime
+run: $(VENV)/.installed-runtime .env
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## Production-style: debug off, gunicorn; needs DJANGO_SECRET_KEY.
+## Production-style: debug off, gunicorn; needs DJANGO_SECRET_KEY from the environment
+## (PYTHON_DOTENV_DISABLED=1: a development .env is never read, so without a key it refuses to start).
 serve: $(VENV)/.installed-runtime
-	$(BIN)/python manage.py migrate --noinput
-	GUNICORN_BIND=$${GUNICORN_BIND:-$(HOST):$(PORT)} $(BIN)/gunicorn -c gunicorn.conf.py
+	PYTHON_DOTENV_DISABLED=1 $(BIN)/python manage.py migrate --noinput
+	PYTHON_DOTENV_DISABLED=1 GUNICORN_BIND=$${GUNICORN_BIND:-$(HOST):$(PORT)} $(BIN)/gunicorn -c gunicorn.conf.py
 
 ## The whole suite on SQLite.
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev .env
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## The whole suite on the local MariaDB (creates and drops test_nexora); starts MariaDB if needed.
-test-mysql: $(VENV)/.installed-dev mariadb-up
+test-mysql: $(VENV)/.installed-dev .env mariadb-up
 	$(TEST_ENV) DATABASE_URL=$(MYSQL_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## What CI runs (.ci/run calls these one by one).
@@ -49,12 +59,12 @@ mariadb-up:
 	@$(BIN)/python .ci/wait_for_mariadb.py --start
 
 ## Regenerate the committed OpenAPI document (a test fails while it differs from the code).
-openapi: $(VENV)/.installed-runtime
+openapi: $(VENV)/.installed-runtime .env
 	DJANGO_DEBUG=1 $(BIN)/python manage.py export_openapi_schema --api project.api.api --output docs/openapi.json --indent 2 --sorted
 	@echo >> docs/openapi.json
 
 ## Schemathesis against gunicorn, signed in as each role and as nobody (about 2 minutes).
-test-fuzz: $(VENV)/.installed-dev
+test-fuzz: $(VENV)/.installed-dev .env
 	$(BIN)/python -m tests.fuzz.schemathesis_roles
 
 ## Frontend check: TypeScript types generated from docs/openapi.json must type-check a typed client.
@@ -64,7 +74,7 @@ test-frontend:
 ## Two gunicorn instances behind nginx on loopback, sharing MariaDB (< 2 minutes): tests/deploy,
 ## which `make test` leaves out (its `deploy` marker, see pytest.ini). Provisioning first:
 ## Debian's nginx installed if missing, MariaDB started if down. -rP prints each check's figures.
-test-deploy: $(VENV)/.installed-dev mariadb-up nginx-installed
+test-deploy: $(VENV)/.installed-dev .env mariadb-up nginx-installed
 	$(TEST_ENV) $(BIN)/python -m pytest tests/deploy -m deploy -rP $(PYTEST_ARGS)
 
 nginx-installed:
@@ -72,12 +82,12 @@ nginx-installed:
 
 ## Benchmark: the API under wrk against a floor of bare Django views (docs/performance.md).
 ## Options: make bench ARGS="--large --database mysql --workers 4" (see .venv/bin/python -m bench.run --help).
-bench: $(VENV)/.installed-bench
+bench: $(VENV)/.installed-bench .env
 	$(BIN)/python -m bench.run $(ARGS)
 
 ## The harness end to end in well under a minute (CI): one short round per scenario,
 ## failing on any non-2xx answer; its figures are too short to judge the budget by.
-bench-smoke: $(VENV)/.installed-bench
+bench-smoke: $(VENV)/.installed-bench .env
 	$(BIN)/python -m bench.run --rounds 1 --duration 1 --warmup 1
 
 $(VENV)/.installed-bench: requirements.txt bench/requirements.txt | $(BIN)/python

@@ -1,7 +1,7 @@
 """Django settings for Nexora API.
 
 Every deployment knob is read from the environment here and nowhere else; the table in
-the README lists them. With nothing set, the project runs on an SQLite file.
+docs/api.md ("Configuration") lists them. With nothing set, the project runs on an SQLite file.
 """
 
 from __future__ import annotations
@@ -13,8 +13,15 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# A development checkout has a git-ignored `.env` that `make` writes once, holding only a
+# random DJANGO_SECRET_KEY, so `manage.py` and `pytest` run as the README writes them. Read
+# before any setting; the real environment wins. Production has no `.env` (and `make serve`
+# sets PYTHON_DOTENV_DISABLED=1), so a missing key still stops start-up there.
+load_dotenv(BASE_DIR / ".env", override=False)
 
 
 def env_bool(name: str, default: bool = False) -> bool:

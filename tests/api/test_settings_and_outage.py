@@ -32,7 +32,10 @@ print(json.dumps(answers))
 
 
 def _run(env: dict[str, str], code: str = PROBE) -> subprocess.CompletedProcess[str]:
+    """Only `env` configures the process, as in production: the checkout's development `.env`
+    is not read (tests/test_local_env.py covers it)."""
     base = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_URL"))}
+    base["PYTHON_DOTENV_DISABLED"] = "1"
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60)
 
 

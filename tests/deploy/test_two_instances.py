@@ -1,5 +1,5 @@
-"""Two gunicorn instances behind nginx on loopback, sharing MariaDB: the deployment of the
-README, checked end to end (`make test-deploy`).
+"""Two gunicorn instances behind nginx on loopback, sharing MariaDB: the deployment of
+docs/deployment.md, checked end to end (`make test-deploy`).
 
     client --> nginx (deploy/nginx.conf) --+--> instance A (gunicorn, 2 workers) --+--> MariaDB
                                            +--> instance B (gunicorn, 2 workers) --+

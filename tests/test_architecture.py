@@ -1,0 +1,117 @@
+"""The arrows between the project's top-level packages (README, "Architecture").
+
+Read from the source, not from what happens to be imported at run time: every `import`
+and `from ... import` statement of every module, at any depth (inside functions and
+`TYPE_CHECKING` blocks too), resolved to the top-level package it names.
+
+- `permissions/` is reusable: Django, Ninja, pydantic and asgiref, and no package of this project.
+- `api/` is the app-agnostic toolkit: it imports no app.
+- `accounts/` and `tasks/` are apps: they import the toolkit and `permissions/` (and `tasks/`
+  imports `accounts/`, whose users own tasks).
+- `project/` is the composition root on top: it may import anything.
+- `nexora_testkit/` builds on the apps and the root; `bench/` and `tests/` may import anything.
+
+And whatever they are allowed, no two top-level packages import each other, even indirectly.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Each top-level package and the project packages it may import (None: any).
+ALLOWED: dict[str, frozenset[str] | None] = {
+    "permissions": frozenset(),
+    "api": frozenset({"permissions"}),
+    "accounts": frozenset({"api", "permissions"}),
+    "tasks": frozenset({"accounts", "api", "permissions"}),
+    "project": None,
+    "nexora_testkit": frozenset({"accounts", "tasks", "api", "project", "permissions"}),
+    "bench": None,
+    "tests": None,
+}
+#: The only libraries (beyond the standard library) the reusable permission layer may use.
+PERMISSIONS_LIBRARIES = frozenset({"django", "ninja", "pydantic", "asgiref"})
+
+
+def modules(package: str) -> Iterator[tuple[Path, tuple[str, ...]]]:
+    """Every module of a package, with its dotted name as parts."""
+    for path in sorted((ROOT / package).rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        yield path, parts[:-1] if parts[-1] == "__init__" else parts
+
+
+def imported(path: Path, name: tuple[str, ...]) -> Iterator[tuple[str, int]]:
+    """The top-level name each import statement of a module reaches, with its line."""
+    package = name if path.name == "__init__.py" else name[:-1]
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name.split(".")[0], node.lineno
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                yield str(node.module).split(".")[0], node.lineno
+            else:  # relative: resolved against the module's own package
+                base = package[: len(package) - (node.level - 1)]
+                target = (*base, *(node.module.split(".") if node.module else ()))
+                yield (target[0] if target else "<above the project>"), node.lineno
+
+
+def imports_of(package: str) -> dict[str, list[str]]:
+    """Top-level name -> the places (`path:line`) where `package` imports it; itself left out."""
+    found: dict[str, list[str]] = {}
+    for path, name in modules(package):
+        for top, line in imported(path, name):
+            if top != package:
+                found.setdefault(top, []).append(f"{path.relative_to(ROOT)}:{line}")
+    return found
+
+
+def project_imports(package: str) -> dict[str, list[str]]:
+    return {top: places for top, places in imports_of(package).items() if top in ALLOWED}
+
+
+def test_every_top_level_package_has_its_row() -> None:
+    """A new package must say where it stands before it can be checked."""
+    packages = {path.parent.name for path in ROOT.glob("*/__init__.py")}
+    assert packages == set(ALLOWED)
+
+
+@pytest.mark.parametrize("package", [name for name, allowed in ALLOWED.items() if allowed is not None])
+def test_imports_follow_the_arrows(package: str) -> None:
+    allowed = ALLOWED[package]
+    assert allowed is not None
+    wrong = {top: places for top, places in project_imports(package).items() if top not in allowed}
+    may = f"only {', '.join(sorted(allowed))}" if allowed else "no project package"
+    assert not wrong, f"{package}/ may import {may}; it imports {wrong}"
+
+
+def test_permissions_uses_only_its_libraries() -> None:
+    outside = {top: places for top, places in imports_of("permissions").items()
+               if top not in sys.stdlib_module_names and top not in PERMISSIONS_LIBRARIES}
+    assert not outside, f"permissions/ may use only {sorted(PERMISSIONS_LIBRARIES)} and the standard library: {outside}"
+
+
+def test_no_cycles_between_top_level_packages() -> None:
+    graph = {package: set(project_imports(package)) for package in ALLOWED}
+
+    def reaches(start: str, goal: str) -> bool:
+        seen: set[str] = set()
+        stack = [start]
+        while stack:
+            current = stack.pop()
+            if current == goal:
+                return True
+            if current not in seen:
+                seen.add(current)
+                stack.extend(graph[current])
+        return False
+
+    cycles = sorted((a, b) for a in graph for b in graph[a] if reaches(b, a))
+    assert not cycles, f"these packages import each other (directly or through others): {cycles}"
