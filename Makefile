@@ -10,7 +10,7 @@ MYSQL_URL ?= mysql://root@127.0.0.1:3306/nexora
 # Tests run with debug off, like production; this key exists only for them.
 TEST_ENV := DJANGO_SECRET_KEY=test-only-insecure-key-0123456789abcdefghijklmnopqrstuvwxyz DJANGO_DEBUG=0
 
-.PHONY: run serve test test-mysql test-frontend test-fuzz test-deploy bench-smoke ci mariadb-up nginx-installed openapi bench
+.PHONY: run serve web test test-mysql test-frontend test-fuzz test-deploy bench-smoke ci mariadb-up nginx-installed openapi bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,19 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.installed-runtime
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## The web client (web/): npm ci when the lock file changed, then generate the API types from
+## docs/openapi.json, type-check and build into web/dist/, which Django serves (needs Node.js).
+WEB_SOURCES := $(shell find web/src -type f -not -name schema.d.ts 2>/dev/null) \
+	web/index.html web/vite.config.ts web/tsconfig.json web/package.json docs/openapi.json
+
+web: web/dist/index.html
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npm run --silent build
 
 ## Production-style: debug off, gunicorn; needs DJANGO_SECRET_KEY.
 serve: $(VENV)/.installed-runtime
@@ -57,9 +70,10 @@ openapi: $(VENV)/.installed-runtime
 test-fuzz: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.fuzz.schemathesis_roles
 
-## Frontend check: TypeScript types generated from docs/openapi.json must type-check a typed client.
-test-frontend:
-	cd frontend-typecheck && npm ci --no-audit --no-fund --loglevel=error && npm run --silent typecheck
+## The web client's own checks (no browser): its API types generated from docs/openapi.json
+## with openapi-typescript's default flags, then tsc, eslint and the Vitest unit tests.
+test-frontend: web/node_modules/.package-lock.json
+	cd web && npm run --silent typecheck && npm run --silent lint && npm run --silent test
 
 ## Two gunicorn instances behind nginx on loopback, sharing MariaDB (< 2 minutes): tests/deploy,
 ## which `make test` leaves out (its `deploy` marker, see pytest.ini). Provisioning first:
