@@ -24,8 +24,19 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed-runtime
 
-## Development server on SQLite with debug on: http://127.0.0.1:8000/api/docs
+## Development server on SQLite with debug on: the web client at http://127.0.0.1:8000/ (built
+## first when Node.js is present), the API at /api/ (interactive docs: /api/docs).
 run: $(VENV)/.installed-runtime
+	@if command -v npm >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory web && \
+		echo "Serving the web client at http://$(HOST):$(PORT)/ and the API at http://$(HOST):$(PORT)/api/"; \
+	elif [ -f web/dist/index.html ]; then \
+		echo "Node.js (npm) is not installed: serving the web client as last built (web/dist/, not rebuilt)"; \
+		echo "at http://$(HOST):$(PORT)/ and the API at http://$(HOST):$(PORT)/api/"; \
+	else \
+		echo "Node.js (npm) is not installed: serving the API only, at http://$(HOST):$(PORT)/api/ (docs: /api/docs)."; \
+		echo "The web client at / needs Node.js 20.19 or newer: install it, then run \`make run\` again."; \
+	fi
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
