@@ -10,7 +10,7 @@ MYSQL_URL ?= mysql://root@127.0.0.1:3306/nexora
 # Tests run with debug off, like production; this key exists only for them.
 TEST_ENV := DJANGO_SECRET_KEY=test-only-insecure-key-0123456789abcdefghijklmnopqrstuvwxyz DJANGO_DEBUG=0
 
-.PHONY: run serve web test test-mysql test-frontend test-fuzz test-deploy bench-smoke ci mariadb-up nginx-installed openapi bench
+.PHONY: run serve web test test-mysql test-frontend test-web test-fuzz test-deploy bench-smoke ci mariadb-up nginx-installed browser-installed openapi bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,7 +67,7 @@ test-mysql: $(VENV)/.installed-dev mariadb-up
 	$(TEST_ENV) DATABASE_URL=$(MYSQL_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## What CI runs (.ci/run calls these one by one).
-ci: test test-mysql test-frontend test-fuzz test-deploy bench-smoke
+ci: test test-mysql test-frontend test-web test-fuzz test-deploy bench-smoke
 
 mariadb-up:
 	@$(BIN)/python .ci/wait_for_mariadb.py --start
@@ -85,6 +85,16 @@ test-fuzz: $(VENV)/.installed-dev
 ## with openapi-typescript's default flags, then tsc, eslint and the Vitest unit tests.
 test-frontend: web/node_modules/.package-lock.json
 	cd web && npm run --silent typecheck && npm run --silent lint && npm run --silent test
+
+## The web client in a real browser (Debian's chromium, driven by Selenium through
+## /usr/bin/chromedriver) against gunicorn on loopback serving the built bundle: tests/web,
+## which `make test` leaves out (its `browser` marker, see pytest.ini). Screenshots of the
+## pages of a failed test go to test-artifacts/screenshots/.
+test-web: $(VENV)/.installed-dev web browser-installed
+	$(TEST_ENV) $(BIN)/python -m pytest tests/web -m browser $(PYTEST_ARGS)
+
+browser-installed:
+	@.ci/install_browser.sh
 
 ## Two gunicorn instances behind nginx on loopback, sharing MariaDB (< 2 minutes): tests/deploy,
 ## which `make test` leaves out (its `deploy` marker, see pytest.ini). Provisioning first:
