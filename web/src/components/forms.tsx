@@ -3,6 +3,7 @@
 import { useEffect, useId, useRef, useState, type ReactNode, type SubmitEvent } from "react";
 
 import { formErrors, NO_ERRORS, type ErrorCode, type FormErrors } from "../api/errors";
+import { keysOf } from "../api/types";
 
 export interface ControlProps {
   id: string;
@@ -44,6 +45,15 @@ export function Field({ label, name, error, hint, children }: FieldProps) {
       )}
     </div>
   );
+}
+
+/** The `<option>`s of one of the spec's enums, from its labels (`STATUS_LABELS`, ...). */
+export function Options<K extends string>({ labels }: { labels: Record<K, string> }) {
+  return keysOf(labels).map((value) => (
+    <option key={value} value={value}>
+      {labels[value]}
+    </option>
+  ));
 }
 
 /** The error of the form as a whole; focused after a failed submission with no field error. */

@@ -1,8 +1,8 @@
 import { publicApi } from "../api/client";
 import { unwrap } from "../api/errors";
-import { keysOf, SIGNUP_ROLE_LABELS, type RegisterBody, type SignupRole } from "../api/types";
+import { SIGNUP_ROLE_LABELS, type RegisterBody, type SignupRole } from "../api/types";
 import { useAuth } from "../auth";
-import { Field, FormError, text, useApiForm } from "../components/forms";
+import { Field, FormError, Options, text, useApiForm } from "../components/forms";
 import { PageHeading } from "../components/page";
 import { Link, navigate } from "../router";
 
@@ -55,11 +55,7 @@ export function RegisterPage() {
         <Field label="I am a" name="role" error={fields.role}>
           {(props) => (
             <select {...props} defaultValue="CUSTOMER">
-              {keysOf(SIGNUP_ROLE_LABELS).map((role) => (
-                <option key={role} value={role}>
-                  {SIGNUP_ROLE_LABELS[role]}
-                </option>
-              ))}
+              <Options labels={SIGNUP_ROLE_LABELS} />
             </select>
           )}
         </Field>

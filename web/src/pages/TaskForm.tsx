@@ -1,8 +1,8 @@
 // The form that creates a task, or edits all of one (its owner, or a role with tasks.change_any).
 import { api } from "../api/client";
 import { unwrap } from "../api/errors";
-import { keysOf, STATUS_LABELS, type Task, type TaskCreateBody, type TaskStatus, type TaskUpdateBody } from "../api/types";
-import { Field, FormError, text, useApiForm } from "../components/forms";
+import { STATUS_LABELS, type Task, type TaskCreateBody, type TaskStatus, type TaskUpdateBody } from "../api/types";
+import { Field, FormError, Options, text, useApiForm } from "../components/forms";
 
 const FIELDS = ["title", "description", "status", "due_date", "assignee_id"] as const;
 
@@ -77,11 +77,7 @@ export function TaskForm({ task, canAssign, onSaved, onCancel }: TaskFormProps) 
       <Field label="Status" name="status" error={fields.status}>
         {(props) => (
           <select {...props} defaultValue={task?.status ?? "todo"}>
-            {keysOf(STATUS_LABELS).map((status) => (
-              <option key={status} value={status}>
-                {STATUS_LABELS[status]}
-              </option>
-            ))}
+            <Options labels={STATUS_LABELS} />
           </select>
         )}
       </Field>

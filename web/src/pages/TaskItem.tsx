@@ -4,9 +4,9 @@ import { useId, useRef, useState } from "react";
 
 import { api } from "../api/client";
 import { errorMessage, unwrap } from "../api/errors";
-import { keysOf, STATUS_LABELS, type Task } from "../api/types";
+import { STATUS_LABELS, type Task } from "../api/types";
 import { useSignedIn } from "../auth";
-import { FormError, text, useApiForm } from "../components/forms";
+import { FormError, Options, text, useApiForm } from "../components/forms";
 import { isStatus, TaskForm } from "./TaskForm";
 
 interface TaskItemProps {
@@ -163,11 +163,7 @@ function StatusForm({ task, onChanged }: Pick<TaskItemProps, "task" | "onChanged
         }}
         aria-invalid={form.errors.fields.status ? true : undefined}
       >
-        {keysOf(STATUS_LABELS).map((status) => (
-          <option key={status} value={status}>
-            {STATUS_LABELS[status]}
-          </option>
-        ))}
+        <Options labels={STATUS_LABELS} />
       </select>
       <button type="submit" aria-disabled={form.busy}>
         Set status<span className="visually-hidden"> of “{task.title}”</span>

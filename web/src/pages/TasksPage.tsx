@@ -4,9 +4,9 @@ import { useRef, useState } from "react";
 
 import { api } from "../api/client";
 import { unwrap } from "../api/errors";
-import { keysOf, ORDERING_LABELS, STATUS_LABELS, type TaskOrdering, type TaskQuery } from "../api/types";
+import { ORDERING_LABELS, STATUS_LABELS, type TaskOrdering, type TaskQuery } from "../api/types";
 import { useSignedIn } from "../auth";
-import { Field, text } from "../components/forms";
+import { Field, Options, text } from "../components/forms";
 import { Notice, PageHeading } from "../components/page";
 import { offsetOf, Pagination } from "../components/Pagination";
 import { useLoad } from "../components/useLoad";
@@ -88,12 +88,11 @@ export function TasksPage() {
         {tasks.data && (
           <Pagination
             label="Task pages"
+            path="/tasks"
+            query={filters}
             count={tasks.data.count}
             offset={query.offset ?? 0}
             limit={PAGE_SIZE}
-            onOffset={(offset) => {
-              navigate(`/tasks${searchOf({ ...filters, page: offset / PAGE_SIZE + 1 })}`);
-            }}
           />
         )}
       </section>
@@ -131,11 +130,7 @@ function TaskFilters({ filters }: { filters: Record<string, string> }) {
         {(props) => (
           <select {...props} defaultValue={filters.status ?? ""}>
             <option value="">Any status</option>
-            {keysOf(STATUS_LABELS).map((status) => (
-              <option key={status} value={status}>
-                {STATUS_LABELS[status]}
-              </option>
-            ))}
+            <Options labels={STATUS_LABELS} />
           </select>
         )}
       </Field>
@@ -162,11 +157,7 @@ function TaskFilters({ filters }: { filters: Record<string, string> }) {
       <Field label="Order" name="ordering">
         {(props) => (
           <select {...props} defaultValue={filters.ordering ?? "-created_at"}>
-            {keysOf(ORDERING_LABELS).map((ordering) => (
-              <option key={ordering} value={ordering}>
-                {ORDERING_LABELS[ordering]}
-              </option>
-            ))}
+            <Options labels={ORDERING_LABELS} />
           </select>
         )}
       </Field>

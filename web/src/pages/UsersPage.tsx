@@ -4,9 +4,9 @@ import { useState } from "react";
 
 import { api } from "../api/client";
 import { errorMessage, unwrap } from "../api/errors";
-import { keysOf, ROLE_LABELS, type Role, type User, type UserQuery } from "../api/types";
+import { ROLE_LABELS, type Role, type User, type UserQuery } from "../api/types";
 import { useSignedIn } from "../auth";
-import { Field, FormError, text, useApiForm } from "../components/forms";
+import { Field, FormError, Options, text, useApiForm } from "../components/forms";
 import { Notice, PageHeading } from "../components/page";
 import { offsetOf, Pagination } from "../components/Pagination";
 import { useLoad } from "../components/useLoad";
@@ -74,11 +74,7 @@ export function UsersPage() {
           {(props) => (
             <select {...props} defaultValue={filters.role ?? ""}>
               <option value="">Any role</option>
-              {keysOf(ROLE_LABELS).map((role) => (
-                <option key={role} value={role}>
-                  {ROLE_LABELS[role]}
-                </option>
-              ))}
+              <Options labels={ROLE_LABELS} />
             </select>
           )}
         </Field>
@@ -142,12 +138,11 @@ export function UsersPage() {
         {users.data && (
           <Pagination
             label="User pages"
+            path="/users"
+            query={filters}
             count={users.data.count}
             offset={query.offset ?? 0}
             limit={PAGE_SIZE}
-            onOffset={(offset) => {
-              navigate(`/users${searchOf({ ...filters, page: offset / PAGE_SIZE + 1 })}`);
-            }}
           />
         )}
       </section>
@@ -201,11 +196,7 @@ function UserPanel({ user, onChanged }: { user: User; onChanged: (message: strin
           <Field label={`Role of ${user.email}`} name="role" error={roleForm.errors.fields.role}>
             {(props) => (
               <select {...props} defaultValue={user.role}>
-                {keysOf(ROLE_LABELS).map((role) => (
-                  <option key={role} value={role}>
-                    {ROLE_LABELS[role]}
-                  </option>
-                ))}
+                <Options labels={ROLE_LABELS} />
               </select>
             )}
           </Field>
