@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
@@ -58,7 +59,9 @@ class Page:
 
     def wait(self, condition: Callable[[webdriver.Chrome], T | None], what: str, timeout: float = WAIT_SECONDS) -> T:
         """The first truthy value of `condition`, polled for up to `timeout` seconds."""
-        found = WebDriverWait(self.driver, timeout).until(condition, message=f"waiting for {what}")
+        # An element may be replaced while it is read (React re-renders a list): read again.
+        waiting = WebDriverWait(self.driver, timeout, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+        found = waiting.until(condition, message=f"waiting for {what}")
         assert found is not None
         return found
 
@@ -113,7 +116,9 @@ class Page:
         return self.wait(lambda driver: driver.find_element(By.XPATH, xpath), f"the task {title!r}")
 
     def task_titles(self) -> list[str]:
-        return [item.text for item in self.driver.find_elements(By.CSS_SELECTOR, "li.task h3")]
+        """The titles of the tasks listed, read in one go."""
+        titles = self.script("return [...document.querySelectorAll('li.task h3')].map((h) => h.textContent)")
+        return [str(title) for title in titles]
 
     def active_element(self) -> WebElement:
         return self.driver.switch_to.active_element

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import uuid
@@ -29,6 +30,7 @@ PASSWORD = "web-Correct-Horse-9"
 CSP_VIOLATION = re.compile(r"Content Security Policy|Trusted ?Type|TrustedHTML|TrustedScript", re.IGNORECASE)
 
 PAGES = pytest.StashKey[list[tuple[str, Page]]]()
+KEPT = pytest.StashKey[bool]()
 
 
 def require(found: bool, message: str) -> None:
@@ -129,7 +131,11 @@ def browser(request: pytest.FixtureRequest, tmp_path: Path) -> Generator[Callabl
 
 
 def keep_pages(item: pytest.Item, when: str) -> None:
-    """A screenshot and the HTML of each browser of `item`, under test-artifacts/screenshots/."""
+    """A screenshot and the HTML of each browser of `item`, under test-artifacts/screenshots/
+    (emptied at the first failure of a run, so it holds that run's failures only)."""
+    if not item.session.stash.get(KEPT, False):
+        shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+        item.session.stash[KEPT] = True
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     test = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.name)
     for name, page in item.stash.get(PAGES, []):

@@ -196,6 +196,24 @@ def test_create_filter_edit_and_delete_tasks(server: Gunicorn, browser: Browser,
     page.wait(lambda driver: "Order catering" not in page.task_titles(), "the task gone")
 
 
+def test_the_list_comes_in_pages(server: Gunicorn, browser: Browser, account: NewAccount) -> None:
+    user = account("CUSTOMER")
+    token = server.http.call("POST", "/api/login/", {"email": user.email, "password": user.password}).json()["access"]
+    for n in range(1, 23):
+        assert server.http.call("POST", "/api/tasks/", {"title": f"Task {n:02}"}, token=token).status == 201
+    page = browser("customer", server)
+    sign_in(page, user)
+    pages = page.wait(lambda driver: driver.find_element(By.CSS_SELECTOR, "nav[aria-label='Task pages']"), "the pages")
+    assert pages.text.startswith("1–20 of 22") and "Previous page" not in pages.text
+    page.link("Next page").click()
+    page.wait_for_path("/tasks?page=2")
+    page.wait(lambda driver: page.task_titles() == ["Task 02", "Task 01"], "the second page")
+    page.driver.refresh()
+    page.wait(lambda driver: page.task_titles() == ["Task 02", "Task 01"], "the second page after a reload")
+    page.link("Previous page").click()
+    page.wait(lambda driver: len(page.task_titles()) == 20, "the first page")
+
+
 def test_a_seller_assigns_to_a_customer_who_may_only_change_its_status(
     server: Gunicorn, browser: Browser, account: NewAccount
 ) -> None:
