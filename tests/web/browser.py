@@ -4,6 +4,7 @@ controls are found by their label or their text, as a user finds them."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -41,7 +42,9 @@ def start_chromium(profile_root: Path) -> webdriver.Chrome:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tempfile.mkdtemp(dir=profile_root)}")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    # An explicit driver path: Selenium skips Selenium Manager, which would try to download one.
+    # An explicit driver path: Selenium skips Selenium Manager, which would try to download one;
+    # were it ever asked, it would be this missing file and fail at once, downloading nothing.
+    os.environ["SE_MANAGER_PATH"] = str(profile_root / "no-selenium-manager")
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
     driver.implicitly_wait(0)
     return driver

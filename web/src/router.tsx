@@ -83,3 +83,10 @@ export function searchOf(query: Record<string, string | number | boolean | null 
   const text = params.toString();
   return text ? `?${text}` : "";
 }
+
+/** `path` when it is a path of this site (`/tasks?page=2`), else `fallback`: a `?next=` taken
+ *  from the URL must never send the user to another site (`//evil.example`, or a backslash, which browsers read as a slash). */
+export function localPath(path: string | undefined, fallback: string): string {
+  if (path === undefined || !path.startsWith("/") || path.startsWith("//") || path.includes("\\")) return fallback;
+  return path;
+}

@@ -1,15 +1,9 @@
 import { useAuth } from "../auth";
 import { Field, FormError, text, useApiForm } from "../components/forms";
 import { Notice, PageHeading } from "../components/page";
-import { Link, navigate, queryOf, useLocation } from "../router";
+import { Link, localPath, navigate, queryOf, useLocation } from "../router";
 
 const FIELDS = ["email", "password"] as const;
-
-/** Where to go after logging in: the `next` page of the app, never another site. */
-export function nextPath(search: string): string {
-  const next = queryOf(search).next ?? "";
-  return next.startsWith("/") && !next.startsWith("//") ? next : "/tasks";
-}
 
 export function LoginPage() {
   const { state, signIn } = useAuth();
@@ -24,7 +18,7 @@ export function LoginPage() {
       <form
         onSubmit={form.onSubmit(async (data) => {
           await signIn(text(data, "email"), text(data, "password"));
-          navigate(nextPath(search), { replace: true });
+          navigate(localPath(queryOf(search).next, "/tasks"), { replace: true });
         })}
       >
         <FormError message={form.errors.form} />

@@ -33,21 +33,22 @@ function fullName(user: User): string {
 
 export function UsersPage() {
   const { can } = useSignedIn();
+  if (can("users.view")) return <UserList />;
+  return (
+    <>
+      <PageHeading title="Users">Users</PageHeading>
+      <p>Your role may not see the list of users.</p>
+    </>
+  );
+}
+
+function UserList() {
   const { search } = useLocation();
   const filters = queryOf(search);
   const query = userQuery(filters);
   const users = useLoad(`users${searchOf(query)}`, () => unwrap(api.GET("/api/users/", { params: { query } })));
   const [selected, setSelected] = useState<number | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-
-  if (!can("users.view")) {
-    return (
-      <>
-        <PageHeading title="Users">Users</PageHeading>
-        <p>Your role may not see the list of users.</p>
-      </>
-    );
-  }
 
   const chosen = users.data?.items.find((user) => user.id === selected) ?? null;
   return (
