@@ -12,7 +12,7 @@ MYSQL_URL ?= mysql://root@127.0.0.1:3306/nexora
 # Tests run with debug off, like production (and like plain `.venv/bin/pytest`); the key is .env's.
 TEST_ENV := DJANGO_DEBUG=0
 
-.PHONY: run serve test test-mysql test-frontend test-fuzz test-deploy bench-smoke ci mariadb-up nginx-installed openapi bench
+.PHONY: run serve web test test-mysql test-frontend test-web test-fuzz test-deploy bench-smoke ci mariadb-up nginx-installed browser-installed openapi bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,10 +33,34 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed-runtime
 
-## Development server on SQLite with debug on: http://127.0.0.1:8000/api/docs
+## Development server on SQLite with debug on: the web client at http://127.0.0.1:8000/ (built
+## first when Node.js is present), the API at /api/ (interactive docs: /api/docs).
 run: $(VENV)/.installed-runtime .env
+	@if command -v npm >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory web && \
+		echo "Serving the web client at http://$(HOST):$(PORT)/ and the API at http://$(HOST):$(PORT)/api/"; \
+	elif [ -f web/dist/index.html ]; then \
+		echo "Node.js (npm) is not installed: serving the web client as last built (web/dist/, not rebuilt)"; \
+		echo "at http://$(HOST):$(PORT)/ and the API at http://$(HOST):$(PORT)/api/"; \
+	else \
+		echo "Node.js (npm) is not installed: serving the API only, at http://$(HOST):$(PORT)/api/ (docs: /api/docs)."; \
+		echo "The web client at / needs Node.js 20.19 or newer: install it, then run \`make run\` again."; \
+	fi
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## The web client (web/): npm ci when the lock file changed, then generate the API types from
+## docs/openapi.json, type-check and build into web/dist/, which Django serves (needs Node.js).
+WEB_SOURCES := $(shell find web/src -type f -not -name schema.d.ts 2>/dev/null) \
+	web/index.html web/vite.config.ts web/tsconfig.json web/package.json docs/openapi.json
+
+web: web/dist/index.html
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npm run --silent build
 
 ## Production-style: debug off, gunicorn; needs DJANGO_SECRET_KEY from the environment
 ## (PYTHON_DOTENV_DISABLED=1: a development .env is never read, so without a key it refuses to start).
@@ -53,7 +77,7 @@ test-mysql: $(VENV)/.installed-dev .env mariadb-up
 	$(TEST_ENV) DATABASE_URL=$(MYSQL_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## What CI runs (.ci/run calls these one by one).
-ci: test test-mysql test-frontend test-fuzz test-deploy bench-smoke
+ci: test test-mysql test-frontend test-web test-fuzz test-deploy bench-smoke
 
 mariadb-up:
 	@$(BIN)/python .ci/wait_for_mariadb.py --start
@@ -67,9 +91,20 @@ openapi: $(VENV)/.installed-runtime .env
 test-fuzz: $(VENV)/.installed-dev .env
 	$(BIN)/python -m tests.fuzz.schemathesis_roles
 
-## Frontend check: TypeScript types generated from docs/openapi.json must type-check a typed client.
-test-frontend:
-	cd frontend-typecheck && npm ci --no-audit --no-fund --loglevel=error && npm run --silent typecheck
+## The web client's own checks (no browser): its API types generated from docs/openapi.json
+## with openapi-typescript's default flags, then tsc, eslint and the Vitest unit tests.
+test-frontend: web/node_modules/.package-lock.json
+	cd web && npm run --silent typecheck && npm run --silent lint && npm run --silent test
+
+## The web client in a real browser (Debian's chromium, driven by Selenium through
+## /usr/bin/chromedriver) against gunicorn on loopback serving the built bundle: tests/web,
+## which `make test` leaves out (its `browser` marker, see pytest.ini). Screenshots of the
+## pages of a failed test go to test-artifacts/screenshots/.
+test-web: $(VENV)/.installed-dev web browser-installed
+	$(TEST_ENV) $(BIN)/python -m pytest tests/web -m browser $(PYTEST_ARGS)
+
+browser-installed:
+	@.ci/install_browser.sh
 
 ## Two gunicorn instances behind nginx on loopback, sharing MariaDB (< 2 minutes): tests/deploy,
 ## which `make test` leaves out (its `deploy` marker, see pytest.ini). Provisioning first:

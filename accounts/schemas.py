@@ -14,7 +14,7 @@ from api.schemas import RowOut
 from api.types import InputSchema, QueryParams, query_text, text
 
 from .managers import UserManager
-from .roles import Role
+from .roles import SELF_SERVICE_ROLES, Role
 
 
 def _valid_email(value: str) -> str:
@@ -39,6 +39,12 @@ Name = text(150)
 Phone = text(32)
 Address = text(500)
 Token = text(4096, min_length=1)
+#: The roles a visitor may choose, as the spec publishes them (CUSTOMER, SELLER). ADMIN still
+#: parses, so that the service answers it with 403 `role_not_allowed`, as the contract says.
+SignupRole = Annotated[
+    Role,
+    WithJsonSchema({"type": "string", "enum": [role.value for role in Role if role in SELF_SERVICE_ROLES]}),
+]
 
 
 # --- responses -------------------------------------------------------------------------
@@ -96,7 +102,7 @@ class RegisterIn(InputSchema):
     password: NewPassword
     first_name: Name = ""
     last_name: Name = ""
-    role: Role = Role.CUSTOMER
+    role: SignupRole = Role.CUSTOMER
     phone: Phone = ""
     address: Address = ""
 

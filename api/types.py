@@ -6,8 +6,9 @@ answers an over-long value with an error: a bad value must be a 422 before any q
 
 from __future__ import annotations
 
+import json
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from ninja import Schema
 from pydantic_core import PydanticCustomError
@@ -69,10 +70,24 @@ class QueryParams(BaseModel):
     """
 
 
-class InputSchema(Schema):
-    """Base of every request body: unknown fields are a 422, so nothing can be smuggled in."""
+def defaults_in_descriptions(schema: dict[str, Any]) -> None:
+    """Publish a request field's default in its description, not as JSON Schema's `default`.
 
-    model_config = ConfigDict(extra="forbid")
+    What a client may omit is what `required` leaves out. Code generators read `default` as
+    "always present" (true of a response: openapi-typescript's default flags make such a
+    field required), so on a request schema it would make `{"title": ...}` fail to type-check.
+    """
+    for field in schema.get("properties", {}).values():
+        if "default" in field:
+            note = f"Defaults to `{json.dumps(field.pop('default'), ensure_ascii=False)}` when omitted."
+            field["description"] = f"{field['description']} {note}" if field.get("description") else note
+
+
+class InputSchema(Schema):
+    """Base of every request body: unknown fields are a 422, so nothing can be smuggled in;
+    a field with a default is optional, its default stated in words (`defaults_in_descriptions`)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=defaults_in_descriptions)
 
 
 def _iso_date_string(value: object) -> object:

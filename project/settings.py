@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "accounts",
     "tasks",
     "api",
+    "webclient",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +82,8 @@ MIDDLEWARE = [
     "api.request_log.RequestLogMiddleware",
     # Outside JsonApiErrorsMiddleware, so the JSON errors it makes carry the security headers too.
     "api.headers.ApiSecurityHeadersMiddleware",
+    # Outside WhiteNoise too: the web client's CSP on its page and on its assets.
+    "webclient.middleware.WebClientHeadersMiddleware",
     "api.middleware.JsonApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -217,7 +220,9 @@ PERMISSIONS_APIS = ["project.api.api"]
 
 # --- HTTP ---------------------------------------------------------------------------------
 
-CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+#: The Vite dev server of web/ (`npm run dev`), allowed in debug so it can call `make run`'s API.
+VITE_DEV_ORIGINS = ["http://127.0.0.1:5173", "http://localhost:5173"]
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS") + (VITE_DEV_ORIGINS if DEBUG else [])
 CORS_URLS_REGEX = r"^/api/.*$"
 # The API authenticates with bearer tokens only, so browsers never need to send cookies.
 CORS_ALLOW_CREDENTIALS = False
@@ -263,6 +268,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+
+# --- Web client ---------------------------------------------------------------------------
+
+#: Where `make web` builds the web client (web/, React + Vite): index.html and assets/.
+#: index.html is served at / and the client routes (webclient/); the assets, built for
+#: /static/web/assets/, by WhiteNoise. Only a built client is listed, so a checkout without
+#: Node.js starts without a warning (build before starting the server: `make run` does).
+WEB_CLIENT_DIR = BASE_DIR / "web" / "dist"
+STATICFILES_DIRS = [("web/assets", WEB_CLIENT_DIR / "assets")] if (WEB_CLIENT_DIR / "assets").is_dir() else []
+#: Vite names each asset after its content (`index-B4x2kP9a.js`): cached for a year.
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/static/web/assets/.+-[A-Za-z0-9_-]{8}\.[a-z0-9]+$"
 
 # One JSON object per line on stdout (api/logging.py), each with the request's id;
 # LOG_FORMAT=plain gives one readable line per record instead, for a terminal.

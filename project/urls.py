@@ -1,7 +1,8 @@
-"""Top-level URLs: the API under /api/, the Django admin under /admin/."""
+"""Top-level URLs: the API under /api/, the Django admin under /admin/, the web client at /
+and its routes."""
 
 from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from .api import api
 from api.views import api_not_found
@@ -11,6 +12,7 @@ urlpatterns = [
     path("api/", api.urls),
     # Anything else under /api/ answers JSON 404, never Django's HTML page.
     re_path(r"^api(?:/.*)?$", api_not_found),
+    path("", include("webclient.urls")),
 ]
 
 handler400 = "api.views.bad_request"

@@ -8,6 +8,7 @@ and `from ... import` statement of every module, at any depth (inside functions 
 - `api/` is the app-agnostic toolkit: it imports no app.
 - `accounts/` and `tasks/` are apps: they import the toolkit and `permissions/` (and `tasks/`
   imports `accounts/`, whose users own tasks).
+- `webclient/` serves the web client's page: Django only, no package of this project.
 - `project/` is the composition root on top: it may import anything.
 - `nexora_testkit/` builds on the apps and the root; `bench/` and `tests/` may import anything.
 
@@ -31,6 +32,7 @@ ALLOWED: dict[str, frozenset[str] | None] = {
     "api": frozenset({"permissions"}),
     "accounts": frozenset({"api", "permissions"}),
     "tasks": frozenset({"accounts", "api", "permissions"}),
+    "webclient": frozenset(),
     "project": None,
     "nexora_testkit": frozenset({"accounts", "tasks", "api", "project", "permissions"}),
     "bench": None,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 #: What `manage.py` needs: the script, the settings package and every installed app.
-PROJECT = ("manage.py", "project", "accounts", "api", "permissions", "tasks")
+PROJECT = ("manage.py", "project", "accounts", "api", "permissions", "tasks", "webclient")
 #: What the Makefile's targets name as prerequisites (copied, never run: `make -n`).
 MAKE_FILES = ("Makefile", "requirements.txt", "requirements-dev.txt", "bench/requirements.txt")
 REFUSAL = "DJANGO_SECRET_KEY is not set"

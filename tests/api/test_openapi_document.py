@@ -69,3 +69,24 @@ def test_constraints_are_spelled_in_json_schema_not_pydantic() -> None:
     assert _keys_anywhere(components) & {"ge", "le", "gt", "lt"} == set()
     body_id = components["schemas"]["TaskCreateIn"]["properties"]["assignee_id"]["anyOf"][0]
     assert body_id == {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+
+
+def test_request_bodies_type_check_with_generators_default_flags() -> None:
+    """openapi-typescript, run with its defaults, makes a property that has a `default` required:
+    a request body therefore states its defaults in words, and leaves them out of `required`."""
+    document = json.loads(current_document())
+    schemas = document["components"]["schemas"]
+    bodies = {
+        operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        for item in document["paths"].values() for operation in item.values() if "requestBody" in operation
+    }
+    assert {"RegisterIn", "TaskCreateIn", "TaskUpdateIn"} <= bodies
+    for name in bodies:
+        for field, schema in schemas[name]["properties"].items():
+            assert "default" not in schema, f"{name}.{field}"
+    register = schemas["RegisterIn"]
+    assert register["required"] == ["email", "password"]
+    assert register["properties"]["last_name"]["description"] == 'Defaults to `""` when omitted.'
+    assert sorted(register["properties"]["role"]["enum"]) == ["CUSTOMER", "SELLER"]
+    assert schemas["TaskCreateIn"]["required"] == ["title"]
+    assert schemas["TaskCreateIn"]["properties"]["status"]["description"] == 'Defaults to `"todo"` when omitted.'

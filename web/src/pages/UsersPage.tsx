@@ -1,0 +1,250 @@
+// Users, for a role with users.view (ADMIN by default): list and filter; for one user, change
+// the role (users.change_role) with its history in view, and deactivate or reactivate (users.change).
+import { useState } from "react";
+
+import { api } from "../api/client";
+import { errorMessage, unwrap } from "../api/errors";
+import { ROLE_LABELS, type Role, type User, type UserQuery } from "../api/types";
+import { useSignedIn } from "../auth";
+import { Field, FormError, Options, text, useApiForm } from "../components/forms";
+import { Notice, PageHeading } from "../components/page";
+import { offsetOf, Pagination } from "../components/Pagination";
+import { useLoad } from "../components/useLoad";
+import { navigate, queryOf, searchOf, useLocation } from "../router";
+
+const PAGE_SIZE = 20;
+
+function isRole(value: string): value is Role {
+  return value in ROLE_LABELS;
+}
+
+function userQuery(filters: Record<string, string>): UserQuery {
+  const query: UserQuery = { limit: PAGE_SIZE, offset: offsetOf(filters.page, PAGE_SIZE) };
+  const { role = "", active = "", search = "" } = filters;
+  if (isRole(role)) query.role = role;
+  if (active === "yes" || active === "no") query.is_active = active === "yes";
+  if (search) query.search = search;
+  return query;
+}
+
+function fullName(user: User): string {
+  return `${user.first_name} ${user.last_name}`.trim() || "—";
+}
+
+export function UsersPage() {
+  const { can } = useSignedIn();
+  if (can("users.view")) return <UserList />;
+  return (
+    <>
+      <PageHeading title="Users">Users</PageHeading>
+      <p>Your role may not see the list of users.</p>
+    </>
+  );
+}
+
+function UserList() {
+  const { search } = useLocation();
+  const filters = queryOf(search);
+  const query = userQuery(filters);
+  const users = useLoad(`users${searchOf(query)}`, () => unwrap(api.GET("/api/users/", { params: { query } })));
+  const [selected, setSelected] = useState<number | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const chosen = users.data?.items.find((user) => user.id === selected) ?? null;
+  return (
+    <>
+      <PageHeading title="Users">Users</PageHeading>
+      <Notice message={notice} />
+      <form
+        key={search}
+        className="filters"
+        role="search"
+        aria-label="Filter users"
+        onSubmit={(event) => {
+          event.preventDefault();
+          const data = new FormData(event.currentTarget);
+          navigate(
+            `/users${searchOf({ search: text(data, "search").trim(), role: text(data, "role"), active: text(data, "active") })}`,
+          );
+        }}
+      >
+        <Field label="Search" name="search" hint="Part of an email or a name.">
+          {(props) => <input {...props} type="search" defaultValue={filters.search ?? ""} />}
+        </Field>
+        <Field label="Role" name="role">
+          {(props) => (
+            <select {...props} defaultValue={filters.role ?? ""}>
+              <option value="">Any role</option>
+              <Options labels={ROLE_LABELS} />
+            </select>
+          )}
+        </Field>
+        <Field label="Active" name="active">
+          {(props) => (
+            <select {...props} defaultValue={filters.active ?? ""}>
+              <option value="">Active or not</option>
+              <option value="yes">Active</option>
+              <option value="no">Deactivated</option>
+            </select>
+          )}
+        </Field>
+        <button type="submit">Apply filters</button>
+      </form>
+      <section aria-labelledby="user-list-heading" aria-busy={users.loading}>
+        <h2 id="user-list-heading">Accounts</h2>
+        {users.error && (
+          <p className="form-error" role="alert">
+            {users.error}
+          </p>
+        )}
+        {users.data?.count === 0 && <p>No users match.</p>}
+        {users.data && users.data.count > 0 && (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">Name</th>
+                <th scope="col">Id</th>
+                <th scope="col">Role</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {users.data.items.map((user) => (
+                <tr key={user.id}>
+                  <th scope="row">{user.email}</th>
+                  <td>{fullName(user)}</td>
+                  <td>{user.id}</td>
+                  <td>{ROLE_LABELS[user.role]}</td>
+                  <td>{user.is_active ? "Active" : "Deactivated"}</td>
+                  <td>
+                    <button
+                      type="button"
+                      aria-expanded={selected === user.id}
+                      onClick={() => {
+                        setSelected(selected === user.id ? null : user.id);
+                      }}
+                    >
+                      Manage<span className="visually-hidden"> {user.email}</span>
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {users.data && (
+          <Pagination
+            label="User pages"
+            path="/users"
+            query={filters}
+            count={users.data.count}
+            offset={query.offset ?? 0}
+            limit={PAGE_SIZE}
+          />
+        )}
+      </section>
+      {chosen && (
+        <UserPanel
+          key={chosen.id}
+          user={chosen}
+          onChanged={(message) => {
+            setNotice(message);
+            users.reload();
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+function UserPanel({ user, onChanged }: { user: User; onChanged: (message: string) => void }) {
+  const { can } = useSignedIn();
+  const history = useLoad(`history-${user.id}-${user.role}`, () =>
+    unwrap(api.GET("/api/users/{user_id}/role-history/", { params: { path: { user_id: user.id } } })),
+  );
+  const [activeError, setActiveError] = useState<string | null>(null);
+  const roleForm = useApiForm(["role"], { last_admin: "role", own_role_raise: "role" });
+
+  const setActive = async (is_active: boolean) => {
+    setActiveError(null);
+    try {
+      await unwrap(api.PATCH("/api/users/{user_id}/", { params: { path: { user_id: user.id } }, body: { is_active } }));
+      onChanged(`${user.email} is ${is_active ? "active again" : "deactivated: every session of theirs has ended"}.`);
+    } catch (error) {
+      setActiveError(errorMessage(error));
+    }
+  };
+
+  return (
+    <section className="panel" aria-labelledby="user-panel-heading">
+      <h2 id="user-panel-heading" tabIndex={-1}>
+        {user.email}
+      </h2>
+      {can("users.change_role") && (
+        <form
+          onSubmit={roleForm.onSubmit(async (data) => {
+            const role = text(data, "role");
+            if (!isRole(role) || role === user.role) return;
+            await unwrap(api.PUT("/api/users/{user_id}/role/", { params: { path: { user_id: user.id } }, body: { role } }));
+            onChanged(`${user.email} is now ${ROLE_LABELS[role]}.`);
+          })}
+        >
+          <FormError message={roleForm.errors.form} />
+          <Field label={`Role of ${user.email}`} name="role" error={roleForm.errors.fields.role}>
+            {(props) => (
+              <select {...props} defaultValue={user.role}>
+                <Options labels={ROLE_LABELS} />
+              </select>
+            )}
+          </Field>
+          <button type="submit" aria-disabled={roleForm.busy}>
+            Change role
+          </button>
+        </form>
+      )}
+      <h3>Role history</h3>
+      {history.error && (
+        <p className="form-error" role="alert">
+          {history.error}
+        </p>
+      )}
+      {history.data?.count === 0 && <p>The role has never been changed.</p>}
+      {history.data && history.data.count > 0 && (
+        <table>
+          <caption className="visually-hidden">Role changes of {user.email}, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">From</th>
+              <th scope="col">To</th>
+              <th scope="col">By</th>
+            </tr>
+          </thead>
+          <tbody>
+            {history.data.items.map((change) => (
+              <tr key={change.id}>
+                <td>{new Date(change.at).toLocaleString()}</td>
+                <td>{ROLE_LABELS[change.old_role]}</td>
+                <td>{ROLE_LABELS[change.new_role]}</td>
+                <td>{change.actor_id === null ? "Command line" : `User #${change.actor_id}`}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {can("users.change") && (
+        <div className="actions">
+          {/* One button whose words change, so it keeps the focus. */}
+          <button type="button" className={user.is_active ? "danger" : ""} onClick={() => void setActive(!user.is_active)}>
+            {user.is_active ? "Deactivate" : "Reactivate"} {user.email}
+          </button>
+          <FormError message={activeError} />
+        </div>
+      )}
+    </section>
+  );
+}
