@@ -75,7 +75,10 @@ class UserAdmin(PolicyAdmin, DjangoUserAdmin):
     password, so the new account gets the default role (CUSTOMER) and no admin rights."""
 
     permission_policies = {
-        "view": USERS_VIEW, "add": USERS_CHANGE, "change": USERS_CHANGE, "delete": USERS_DELETE,
+        "view": USERS_VIEW,
+        "add": USERS_CHANGE,
+        "change": USERS_CHANGE,
+        "delete": USERS_DELETE,
         "change_role": USERS_CHANGE_ROLE,
     }
     form = UserChangeForm

@@ -147,14 +147,20 @@ def _handler(answer: Callable[[HttpRequest, Exception, ErrorSpec], HttpResponse]
     return lambda request, exc: answer(request, exc, spec)
 
 
-def _document(operation: Operation, table: ErrorTable, by_source: Mapping[str, Sequence[type[Exception]]],
-              every_operation: Sequence[type[Exception]]) -> None:
+def _document(
+    operation: Operation,
+    table: ErrorTable,
+    by_source: Mapping[str, Sequence[type[Exception]]],
+    every_operation: Sequence[type[Exception]],
+) -> None:
     extra = dict(operation.openapi_extra or {})
     responses = extra.setdefault("responses", {})
     errors: list[type[Exception]] = list(getattr(operation.view_func, RAISES_ATTR, ()))
     sources = input_sources(operation)
     if sources:
-        add_error_response(responses, 422, VALIDATION_ERROR, "the input does not match the schema.", detail=VALIDATION_DETAIL)
+        add_error_response(
+            responses, 422, VALIDATION_ERROR, "the input does not match the schema.", detail=VALIDATION_DETAIL
+        )
     for source in sorted(sources):
         errors += by_source.get(source, ())
     errors += every_operation

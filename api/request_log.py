@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponseBase
 
 from .client import client_address
 from .logging import request_id_var
-
 from .middleware import is_api_path
 
 logger = logging.getLogger("nexora.request")
@@ -50,7 +49,10 @@ class RequestLogMiddleware:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
             logger.info(
-                "%s %s %s", request.method, request.path, response.status_code,
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
                 extra={
                     "method": request.method,
                     "path": request.path,

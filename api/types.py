@@ -10,8 +10,17 @@ from datetime import date
 from typing import Annotated
 
 from ninja import Schema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictStr,
+    StringConstraints,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, StringConstraints, WithJsonSchema
 
 #: Largest id a BIGINT primary key can hold; anything above is a 422, not a database error.
 MAX_ID = 2**63 - 1
@@ -49,9 +58,15 @@ def query_text(max_length: int) -> type[str]:
 
 #: An id in a path or query string.
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
 def _json_integer(value: object) -> object:
     """A JSON integer (5 or 5.0, as JSON Schema reads it); never a string or a boolean."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not value.is_integer()):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (isinstance(value, float) and not value.is_integer())
+    ):
         raise PydanticCustomError("int_type", "Input should be a valid integer")
     return int(value)
 

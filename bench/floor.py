@@ -26,7 +26,17 @@ from tasks.models import Task
 from .credentials import BENCH_PASSWORD
 
 USER_FIELDS = ("id", "email", "first_name", "last_name", "role", "phone", "address", "is_active", "date_joined")
-TASK_FIELDS = ("id", "title", "description", "status", "due_date", "owner_id", "assignee_id", "created_at", "updated_at")
+TASK_FIELDS = (
+    "id",
+    "title",
+    "description",
+    "status",
+    "due_date",
+    "owner_id",
+    "assignee_id",
+    "created_at",
+    "updated_at",
+)
 
 
 def _unauthorized() -> JsonResponse:

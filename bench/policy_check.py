@@ -56,8 +56,11 @@ def main() -> int:
         ("policies.allows(user, TASKS_VIEW_OWN)", lambda: policies.allows(user, TASKS_VIEW_OWN), True),
         ("policies.allows(user, TASKS_ASSIGN)  [denied]", lambda: policies.allows(user, TASKS_ASSIGN), True),
         ("can_view(user, task)  [object rule, assignee]", lambda: can_view(user, task), True),
-        ("policies.visible_q(user, view_any, view_own)  [builds the list filter]",
-         lambda: policies.visible_q(user, TASKS_VIEW_ANY, TASKS_VIEW_OWN), False),
+        (
+            "policies.visible_q(user, view_any, view_own)  [builds the list filter]",
+            lambda: policies.visible_q(user, TASKS_VIEW_ANY, TASKS_VIEW_OWN),
+            False,
+        ),
     ]
     failed = False
     with CaptureQueriesContext(connection) as queries:

@@ -12,8 +12,12 @@ from .schemas import HeldPermissionsOut, MatrixOut, PolicyOut
 router = Router(tags=["permissions"])
 
 
-@router.get("/permissions/", response=MatrixOut, operation_id="permissions_matrix",
-            summary="Every policy and the roles that hold it")
+@router.get(
+    "/permissions/",
+    response=MatrixOut,
+    operation_id="permissions_matrix",
+    summary="Every policy and the roles that hold it",
+)
 @requires(PERMISSIONS_VIEW)
 def matrix(request: HttpRequest) -> MatrixOut:
     return MatrixOut(
@@ -24,8 +28,12 @@ def matrix(request: HttpRequest) -> MatrixOut:
     )
 
 
-@router.get("/profile/permissions/", response=HeldPermissionsOut, operation_id="profile_permissions",
-            summary="The policies the signed-in user holds")
+@router.get(
+    "/profile/permissions/",
+    response=HeldPermissionsOut,
+    operation_id="profile_permissions",
+    summary="The policies the signed-in user holds",
+)
 @requires(AUTHENTICATED)
 def held_permissions(request: HttpRequest) -> HeldPermissionsOut:
     role = conf.role_of(request.auth)

@@ -74,7 +74,9 @@ def install(api: NinjaAPI, *, www_authenticate: str = "Bearer") -> None:
 def bound_operations(api: NinjaAPI) -> list[Operation]:
     """Every operation of an API the layer is installed on (binding its routers if need be)."""
     if api not in _operations:
-        raise ImproperlyConfigured("The permission layer is not installed on this API: call permissions.ninja.install(api).")
+        raise ImproperlyConfigured(
+            "The permission layer is not installed on this API: call permissions.ninja.install(api)."
+        )
     api.urls  # noqa: B018  (binds the routers)
     return list(_operations[api])
 
@@ -135,8 +137,10 @@ def _named_like(base: type[PolicyGuard], name: str) -> type[PolicyGuard]:
 
 def _is_async(callback: Callable[..., Any]) -> bool:
     call = getattr(callback, "__call__", None)  # noqa: B004
-    return inspect.iscoroutinefunction(callback) or inspect.iscoroutinefunction(call) or bool(
-        getattr(callback, "is_async", False)
+    return (
+        inspect.iscoroutinefunction(callback)
+        or inspect.iscoroutinefunction(call)
+        or bool(getattr(callback, "is_async", False))
     )
 
 
@@ -170,11 +174,16 @@ def document(operation: Operation, name: str, also: tuple[str, ...] = ()) -> Non
     extra["x-policy"] = {"name": policy.name, "description": policy.description, "roles": roles}
     responses = extra.setdefault("responses", {})
     if operation.auth_callbacks:
-        add_error_response(responses, 401, NOT_AUTHENTICATED, "no valid access token (missing, malformed, expired or revoked).")
+        add_error_response(
+            responses, 401, NOT_AUTHENTICATED, "no valid access token (missing, malformed, expired or revoked)."
+        )
     denied = ([] if policy.anonymous or policy.builtin else [policy.name]) + list(also)
     if denied:
         add_error_response(
-            responses, 403, PERMISSION_DENIED, "the caller lacks the policy named in `policy`.",
+            responses,
+            403,
+            PERMISSION_DENIED,
+            "the caller lacks the policy named in `policy`.",
             extra={"policy": {"type": "string", "enum": denied}},
         )
     operation.openapi_extra = extra

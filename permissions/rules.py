@@ -21,7 +21,7 @@ QBuilder = Callable[[Any], Q]
 
 
 class Rule:
-    __slots__ = ("_test", "_q", "name")
+    __slots__ = ("_q", "_test", "name")
 
     def __init__(self, test: Predicate, name: str, q: QBuilder | None = None) -> None:
         self._test = test

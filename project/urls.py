@@ -3,8 +3,9 @@
 from django.contrib import admin
 from django.urls import path, re_path
 
-from .api import api
 from api.views import api_not_found
+
+from .api import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -9,8 +9,12 @@ from django.http import HttpResponse
 VALIDATION_ITEM_KEYS = {"loc", "msg", "type"}
 
 #: What /api/health/ and every other operation answer while the database is down.
-HEALTH_DOWN = {"status": "unavailable", "database": "unreachable", "detail": "The database is unreachable.",
-               "code": "service_unavailable"}
+HEALTH_DOWN = {
+    "status": "unavailable",
+    "database": "unreachable",
+    "detail": "The database is unreachable.",
+    "code": "service_unavailable",
+}
 UNAVAILABLE = {"detail": "The service is temporarily unavailable.", "code": "service_unavailable"}
 
 

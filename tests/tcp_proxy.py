@@ -69,8 +69,9 @@ class TcpProxy:
         listener.listen(64)
         self.port = listener.getsockname()[1]
         self._listener = listener
-        self._accept_thread = threading.Thread(target=self._accept_loop, args=(listener,),
-                                               name=f"tcp-proxy-accept-{self.port}", daemon=True)
+        self._accept_thread = threading.Thread(
+            target=self._accept_loop, args=(listener,), name=f"tcp-proxy-accept-{self.port}", daemon=True
+        )
         self._accept_thread.start()
         return self
 

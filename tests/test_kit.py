@@ -13,9 +13,14 @@ from nexora_testkit.client import ApiClient, TokenPair
 from nexora_testkit.factories import PASSWORD, RoleChangeFactory, TaskFactory, UserFactory
 
 
-@pytest.mark.parametrize(("fixture", "role"), [
-    ("customer_client", Role.CUSTOMER), ("seller_client", Role.SELLER), ("admin_client", Role.ADMIN),
-])
+@pytest.mark.parametrize(
+    ("fixture", "role"),
+    [
+        ("customer_client", Role.CUSTOMER),
+        ("seller_client", Role.SELLER),
+        ("admin_client", Role.ADMIN),
+    ],
+)
 def test_role_clients_are_signed_in_as_their_role(request: pytest.FixtureRequest, fixture: str, role: Role) -> None:
     client: ApiClient = request.getfixturevalue(fixture)
     response = client.get("/api/profile/")
@@ -28,15 +33,17 @@ def test_anonymous_client_has_no_token(anon_client: ApiClient) -> None:
     assert response.status_code == 401
 
 
-def test_auth_header_signs_in_a_plain_django_client(auth_header: Callable[[User], dict[str, str]],
-                                                    seller: User) -> None:
+def test_auth_header_signs_in_a_plain_django_client(
+    auth_header: Callable[[User], dict[str, str]], seller: User
+) -> None:
     response = Client().get("/api/profile/", headers=auth_header(seller))
     assert response.status_code == 200
     assert response.json()["email"] == seller.email
 
 
-def test_tokens_for_gives_a_pair_that_refreshes(tokens_for: Callable[[User], TokenPair], customer: User,
-                                                anon_client: ApiClient) -> None:
+def test_tokens_for_gives_a_pair_that_refreshes(
+    tokens_for: Callable[[User], TokenPair], customer: User, anon_client: ApiClient
+) -> None:
     pair = tokens_for(customer)
     assert Client().get("/api/profile/", headers={"Authorization": f"Bearer {pair.access}"}).status_code == 200
     response = anon_client.post("/api/token/refresh/", {"refresh": pair.refresh})

@@ -38,7 +38,9 @@ def assert_detail(response: HttpResponse, status: int, detail: str | None = None
     status's usual one), plus `policy` on a policy 403."""
     body = assert_json(response, status)
     expected_code = code or CODE_OF_STATUS.get(status)
-    assert set(body) == ({"detail", "code", "policy"} if body.get("code") == "permission_denied" else {"detail", "code"}), body
+    assert set(body) == (
+        {"detail", "code", "policy"} if body.get("code") == "permission_denied" else {"detail", "code"}
+    ), body
     assert isinstance(body["detail"], str) and body["detail"], body
     if expected_code is not None:
         assert body["code"] == expected_code, body
@@ -53,8 +55,6 @@ def assert_unauthorized(response: HttpResponse, detail: str | None = None, code:
     message = assert_detail(response, 401, detail, code)
     assert response["WWW-Authenticate"].startswith("Bearer"), response.headers
     return message
-
-
 
 
 def assert_user_body(body: dict[str, Any], user: User) -> None:

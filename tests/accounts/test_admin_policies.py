@@ -18,10 +18,16 @@ from accounts import services
 from accounts.errors import LastActiveAdmin
 from accounts.models import RoleChange, User
 from accounts.roles import Role
+from nexora_testkit.client import ApiClient
+from nexora_testkit.factories import (
+    PASSWORD,
+    AdminFactory,
+    CustomerFactory,
+    RoleChangeFactory,
+    TaskFactory,
+)
 from permissions.registry import policies
 from tasks.models import Task
-from nexora_testkit.client import ApiClient
-from nexora_testkit.factories import PASSWORD, AdminFactory, CustomerFactory, RoleChangeFactory, SellerFactory, TaskFactory
 
 AUDIT = "nexora.audit"
 INDEX = "/admin/"
@@ -64,9 +70,14 @@ def override_roles() -> Iterator[Any]:
 def audit_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, object]]:
     """The audit records logged, as the fields the JSON formatter writes out."""
     return [
-        {"message": record.getMessage(), "event": getattr(record, "event", None),
-         "actor_id": getattr(record, "actor_id", None), "user_id": getattr(record, "user_id", None)}
-        for record in caplog.records if record.name == AUDIT
+        {
+            "message": record.getMessage(),
+            "event": getattr(record, "event", None),
+            "actor_id": getattr(record, "actor_id", None),
+            "user_id": getattr(record, "user_id", None),
+        }
+        for record in caplog.records
+        if record.name == AUDIT
     ]
 
 
@@ -273,9 +284,16 @@ def test_admin_without_users_change_role_has_no_role_actions_nor_admin_flags(
     assert refused.status_code == 200
     assert shown_messages(refused) == ["No action selected."]
     form = {
-        "email": customer.email, "first_name": customer.first_name, "last_name": customer.last_name,
-        "phone": customer.phone, "address": customer.address, "is_active": "on", "is_staff": "on",
-        "is_superuser": "on", "date_joined_0": "2024-01-01", "date_joined_1": "00:00:00",
+        "email": customer.email,
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "phone": customer.phone,
+        "address": customer.address,
+        "is_active": "on",
+        "is_staff": "on",
+        "is_superuser": "on",
+        "date_joined_0": "2024-01-01",
+        "date_joined_1": "00:00:00",
     }
     assert site.post(f"{USERS}{customer.pk}/change/", form).status_code == 302
     stored = User.objects.get(pk=customer.pk)
@@ -297,15 +315,14 @@ def test_delete_selected_shows_the_confirmation_page_first(staff_admin: User) ->
     assert User.objects.count() == 3
 
 
-def test_delete_selected_keeps_the_last_active_admin(
-    staff_admin: User, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_delete_selected_keeps_the_last_active_admin(staff_admin: User, caplog: pytest.LogCaptureFixture) -> None:
     customers = CustomerFactory.create_batch(2)
     customer_ids = [user.pk for user in customers]
     caplog.set_level(logging.INFO, logger=AUDIT)
 
     response = site_for(staff_admin).post(
-        USERS, {"action": "delete_selected", "post": "yes", "_selected_action": [staff_admin.pk, *customer_ids]},
+        USERS,
+        {"action": "delete_selected", "post": "yes", "_selected_action": [staff_admin.pk, *customer_ids]},
         follow=True,
     )
 
@@ -324,7 +341,8 @@ def test_delete_selected_of_two_admins_keeps_the_caller_last(staff_admin: User) 
     other_id = other.pk
 
     response = site_for(staff_admin).post(
-        USERS, {"action": "delete_selected", "post": "yes", "_selected_action": [staff_admin.pk, other_id]},
+        USERS,
+        {"action": "delete_selected", "post": "yes", "_selected_action": [staff_admin.pk, other_id]},
         follow=True,
     )
 
@@ -382,8 +400,9 @@ def test_admin_without_users_delete_cannot_delete(staff_admin: User, customer: U
     site = site_for(staff_admin)
 
     assert site.post(f"{USERS}{customer.pk}/delete/", {"post": "yes"}).status_code == 403
-    refused = site.post(USERS, {"action": "delete_selected", "post": "yes", "_selected_action": [customer.pk]},
-                        follow=True)
+    refused = site.post(
+        USERS, {"action": "delete_selected", "post": "yes", "_selected_action": [customer.pk]}, follow=True
+    )
     assert shown_messages(refused) == ["No action selected."]
     assert User.objects.filter(pk=customer.pk).exists()
 
@@ -404,15 +423,28 @@ def test_admin_lists_changes_sets_roles_and_adds(staff_admin: User) -> None:
         ("set_role_seller", "Set the role of the selected users to Seller"),
     }
     form = {
-        "email": customer.email, "first_name": "Renamed", "last_name": customer.last_name, "phone": customer.phone,
-        "address": customer.address, "is_active": "on", "date_joined_0": "2024-01-01", "date_joined_1": "00:00:00",
+        "email": customer.email,
+        "first_name": "Renamed",
+        "last_name": customer.last_name,
+        "phone": customer.phone,
+        "address": customer.address,
+        "is_active": "on",
+        "date_joined_0": "2024-01-01",
+        "date_joined_1": "00:00:00",
     }
     assert site.post(f"{USERS}{customer.pk}/change/", form).status_code == 302
     assert User.objects.get(pk=customer.pk).first_name == "Renamed"
     assert site.post(USERS, {"action": "set_role_seller", "_selected_action": [customer.pk]}).status_code == 302
     assert User.objects.get(pk=customer.pk).role == "SELLER"
-    added = site.post(f"{USERS}add/", {"email": "New.Member@Example.COM", "password1": "Correct-Horse-9-staple",
-                                        "password2": "Correct-Horse-9-staple", "usable_password": "true"})
+    added = site.post(
+        f"{USERS}add/",
+        {
+            "email": "New.Member@Example.COM",
+            "password1": "Correct-Horse-9-staple",
+            "password2": "Correct-Horse-9-staple",
+            "usable_password": "true",
+        },
+    )
     assert added.status_code == 302
     new = User.objects.get(email="new.member@example.com")
     assert (new.role, new.is_staff, new.is_superuser) == ("CUSTOMER", False, False)

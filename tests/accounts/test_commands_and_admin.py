@@ -122,8 +122,9 @@ def test_createsuperuser_can_use_api_and_admin(monkeypatch: pytest.MonkeyPatch) 
     call_command("createsuperuser", interactive=False, stdout=StringIO())
 
     client = Client()
-    login = client.post("/api/login/", {"email": "BOSS@example.com", "password": SUPERUSER_PASSWORD},
-                        content_type="application/json")
+    login = client.post(
+        "/api/login/", {"email": "BOSS@example.com", "password": SUPERUSER_PASSWORD}, content_type="application/json"
+    )
     assert login.status_code == 200
     users = client.get("/api/users/", HTTP_AUTHORIZATION=f"Bearer {login.json()['access']}")
     assert users.status_code == 200
@@ -211,8 +212,9 @@ def test_admin_action_set_role_seller_records_actor(admin_site: Client, staff: U
 def test_admin_action_refuses_demoting_last_active_admin(admin_site: Client, staff: User) -> None:
     before = user_row(staff)
 
-    response = admin_site.post(USER_CHANGELIST, {"action": "set_role_customer", "_selected_action": [staff.pk]},
-                               follow=True)
+    response = admin_site.post(
+        USER_CHANGELIST, {"action": "set_role_customer", "_selected_action": [staff.pk]}, follow=True
+    )
 
     assert response.status_code == 200
     assert user_row(staff) == before
@@ -227,9 +229,17 @@ def test_admin_user_change_form_cannot_set_role(admin_site: Client, customer: Us
     page = admin_site.get(url)
     assert page.status_code == 200
     form: dict[str, Any] = {
-        "email": customer.email, "role": "ADMIN", "first_name": "Changed", "last_name": customer.last_name,
-        "phone": customer.phone, "address": customer.address, "is_active": "on",
-        "last_login_0": "", "last_login_1": "", "date_joined_0": "2024-01-01", "date_joined_1": "00:00:00",
+        "email": customer.email,
+        "role": "ADMIN",
+        "first_name": "Changed",
+        "last_name": customer.last_name,
+        "phone": customer.phone,
+        "address": customer.address,
+        "is_active": "on",
+        "last_login_0": "",
+        "last_login_1": "",
+        "date_joined_0": "2024-01-01",
+        "date_joined_1": "00:00:00",
     }
 
     response = admin_site.post(url, form)
@@ -243,9 +253,16 @@ def test_admin_user_change_form_cannot_set_role(admin_site: Client, customer: Us
 
 def _change_form(user: User, **changes: Any) -> dict[str, Any]:
     form: dict[str, Any] = {
-        "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
-        "phone": user.phone, "address": user.address, "is_active": "on",
-        "last_login_0": "", "last_login_1": "", "date_joined_0": "2024-01-01", "date_joined_1": "00:00:00",
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "phone": user.phone,
+        "address": user.address,
+        "is_active": "on",
+        "last_login_0": "",
+        "last_login_1": "",
+        "date_joined_0": "2024-01-01",
+        "date_joined_1": "00:00:00",
     }
     form.update(changes)
     return {key: value for key, value in form.items() if value is not None}

@@ -100,8 +100,7 @@ def test_profile_patch_empty_body_changes_nothing(customer: User, customer_clien
     ],
     ids=["role", "email", "is_staff", "is_superuser", "is_active", "password", "token_version", "with-legal-field"],
 )
-def test_profile_patch_forbidden_field_422(customer: User, customer_client: ApiClient,
-                                            changes: dict[str, Any]) -> None:
+def test_profile_patch_forbidden_field_422(customer: User, customer_client: ApiClient, changes: dict[str, Any]) -> None:
     before, counts = user_row(customer), table_counts()
     forbidden = [field for field in changes if field != "first_name"]
 
@@ -127,8 +126,18 @@ def test_profile_patch_forbidden_field_422(customer: User, customer_client: ApiC
         ("address", "x" * 501),
         ("last_name", "Nul\x00"),
     ],
-    ids=["first_name-null", "last_name-null", "phone-null", "address-null", "first_name-int", "phone-int",
-         "first_name-151", "phone-33", "address-501", "last_name-nul"],
+    ids=[
+        "first_name-null",
+        "last_name-null",
+        "phone-null",
+        "address-null",
+        "first_name-int",
+        "phone-int",
+        "first_name-151",
+        "phone-33",
+        "address-501",
+        "last_name-nul",
+    ],
 )
 def test_profile_patch_invalid_value_422(customer: User, customer_client: ApiClient, field: str, value: Any) -> None:
     before = user_row(customer)
@@ -194,9 +203,12 @@ def test_password_change_new_like_email_422(db: None) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [{"current_password": PASSWORD}, {"new_password": STRONG_PASSWORD},
-     {"current_password": PASSWORD, "new_password": STRONG_PASSWORD, "confirm": STRONG_PASSWORD},
-     {"current_password": PASSWORD, "new_password": "x" * 129}],
+    [
+        {"current_password": PASSWORD},
+        {"new_password": STRONG_PASSWORD},
+        {"current_password": PASSWORD, "new_password": STRONG_PASSWORD, "confirm": STRONG_PASSWORD},
+        {"current_password": PASSWORD, "new_password": "x" * 129},
+    ],
     ids=["no-new", "no-current", "unknown-field", "new-129"],
 )
 def test_password_change_invalid_body_422(customer: User, body: dict[str, Any]) -> None:

@@ -9,10 +9,10 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from ninja_jwt.token_blacklist.models import OutstandingToken
 
 from nexora_testkit.client import tokens_for
 from nexora_testkit.factories import CustomerFactory
-from ninja_jwt.token_blacklist.models import OutstandingToken
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,7 +36,9 @@ def test_concurrent_refreshes_with_one_token_all_succeed_and_rotate_once(live_se
     refresh = tokens_for(user).refresh
     start = threading.Barrier(RACERS)
     with ThreadPoolExecutor(RACERS) as pool:
-        answers = list(pool.map(lambda _: _refresh(live_server.url + "/api/token/refresh/", refresh, start), range(RACERS)))
+        answers = list(
+            pool.map(lambda _: _refresh(live_server.url + "/api/token/refresh/", refresh, start), range(RACERS))
+        )
     assert [status for status, _ in answers] == [200] * RACERS
     # One rotation: every racer holds the session's one new refresh token.
     assert len({token for _, token in answers}) == 1 and refresh not in {token for _, token in answers}

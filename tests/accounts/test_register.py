@@ -69,17 +69,29 @@ def test_register_minimal_creates_customer() -> None:
 
 @pytest.mark.django_db
 def test_register_full_body_stores_every_field() -> None:
-    response = register(first_name="Ada", last_name="Lovelace", role="SELLER", phone="+44 20 7946 0000",
-                        address="12 St James's Square, London")
+    response = register(
+        first_name="Ada",
+        last_name="Lovelace",
+        role="SELLER",
+        phone="+44 20 7946 0000",
+        address="12 St James's Square, London",
+    )
 
     body = assert_json(response, 201)
     user = User.objects.get(pk=body["id"])
     assert (user.first_name, user.last_name, user.role, user.phone, user.address) == (
-        "Ada", "Lovelace", "SELLER", "+44 20 7946 0000", "12 St James's Square, London",
+        "Ada",
+        "Lovelace",
+        "SELLER",
+        "+44 20 7946 0000",
+        "12 St James's Square, London",
     )
     assert {k: body[k] for k in ("first_name", "last_name", "role", "phone", "address")} == {
-        "first_name": "Ada", "last_name": "Lovelace", "role": "SELLER",
-        "phone": "+44 20 7946 0000", "address": "12 St James's Square, London",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "role": "SELLER",
+        "phone": "+44 20 7946 0000",
+        "address": "12 St James's Square, London",
     }
 
 

@@ -151,8 +151,9 @@ def searchable(db: None) -> dict[str, User]:
         ("no-such-person", []),
     ],
 )
-def test_users_list_search(admin_client: ApiClient, searchable: dict[str, User], search: str,
-                           expected: list[str]) -> None:
+def test_users_list_search(
+    admin_client: ApiClient, searchable: dict[str, User], search: str, expected: list[str]
+) -> None:
     body = list_users(admin_client, f"?search={quote(search)}")
 
     assert ids(body) == ids_of(searchable[name] for name in expected)
@@ -182,7 +183,7 @@ def test_users_list_limit_offset(admin_client: ApiClient, limit: int, offset: in
     body = list_users(admin_client, f"?limit={limit}&offset={offset}")
 
     assert body["count"] == 25
-    assert ids(body) == all_ids[offset:offset + limit]
+    assert ids(body) == all_ids[offset : offset + limit]
 
 
 @pytest.mark.parametrize(
@@ -227,8 +228,14 @@ def test_users_get_invalid_id_422(admin_client: ApiClient, user_id: str) -> None
 
 @pytest.mark.parametrize(
     "changes",
-    [{"first_name": "Linus"}, {"last_name": "Torvalds"}, {"phone": "+358 40 000"}, {"address": "Helsinki"},
-     {"is_active": False}, {"first_name": "Linus", "is_active": True}],
+    [
+        {"first_name": "Linus"},
+        {"last_name": "Torvalds"},
+        {"phone": "+358 40 000"},
+        {"address": "Helsinki"},
+        {"is_active": False},
+        {"first_name": "Linus", "is_active": True},
+    ],
 )
 def test_users_patch_changes_fields(admin_client: ApiClient, customer: User, changes: dict[str, Any]) -> None:
     before = user_row(customer)
@@ -244,23 +251,41 @@ def test_users_patch_changes_fields(admin_client: ApiClient, customer: User, cha
 
 @pytest.mark.parametrize(
     "changes",
-    [{"role": "ADMIN"}, {"email": "x@example.com"}, {"is_staff": True}, {"password": "x"},
-     {"is_active": "false"}, {"is_active": 0}, {"is_active": None}, {"first_name": None}],
-    ids=["role", "email", "is_staff", "password", "is_active-string", "is_active-int", "is_active-null",
-         "first_name-null"],
+    [
+        {"role": "ADMIN"},
+        {"email": "x@example.com"},
+        {"is_staff": True},
+        {"password": "x"},
+        {"is_active": "false"},
+        {"is_active": 0},
+        {"is_active": None},
+        {"first_name": None},
+    ],
+    ids=[
+        "role",
+        "email",
+        "is_staff",
+        "password",
+        "is_active-string",
+        "is_active-int",
+        "is_active-null",
+        "first_name-null",
+    ],
 )
 def test_users_patch_invalid_422(admin_client: ApiClient, customer: User, changes: dict[str, Any]) -> None:
     before = user_row(customer)
 
-    assert_validation_error(admin_client.patch(user_url(customer.pk), changes),
-                            ["body", next(iter(changes))])
+    assert_validation_error(admin_client.patch(user_url(customer.pk), changes), ["body", next(iter(changes))])
     assert user_row(customer) == before
 
 
 def test_users_patch_missing_404(admin_client: ApiClient) -> None:
     before = table_counts()
 
-    assert assert_json(admin_client.patch(user_url(MISSING_ID), {"first_name": "X"}), 404) == {"detail": "Not found", "code": "not_found"}
+    assert assert_json(admin_client.patch(user_url(MISSING_ID), {"first_name": "X"}), 404) == {
+        "detail": "Not found",
+        "code": "not_found",
+    }
     assert table_counts() == before
 
 
@@ -380,8 +405,7 @@ def test_users_set_role_demote_last_active_admin_409(admin: User, admin_client: 
     assert table_counts() == counts
 
 
-def test_users_set_role_admin_may_demote_self_when_another_admin_remains(admin: User,
-                                                                         admin_client: ApiClient) -> None:
+def test_users_set_role_admin_may_demote_self_when_another_admin_remains(admin: User, admin_client: ApiClient) -> None:
     AdminFactory()
 
     assert assert_json(admin_client.put(role_url(admin.pk), {"role": "SELLER"}), 200)["role"] == "SELLER"
@@ -418,8 +442,11 @@ def test_users_set_role_holder_of_policy_may_lower_own_role(seller: User, seller
     assert User.objects.get(pk=seller.pk).role == "CUSTOMER"
 
 
-@pytest.mark.parametrize("body", [{"role": "OWNER"}, {"role": "admin"}, {"role": None}, {}, {"role": "SELLER", "x": 1}],
-                         ids=["unknown", "lower-case", "null", "missing", "extra-field"])
+@pytest.mark.parametrize(
+    "body",
+    [{"role": "OWNER"}, {"role": "admin"}, {"role": None}, {}, {"role": "SELLER", "x": 1}],
+    ids=["unknown", "lower-case", "null", "missing", "extra-field"],
+)
 def test_users_set_role_invalid_body_422(admin_client: ApiClient, customer: User, body: dict[str, Any]) -> None:
     before, counts = user_row(customer), table_counts()
 
@@ -431,7 +458,10 @@ def test_users_set_role_invalid_body_422(admin_client: ApiClient, customer: User
 def test_users_set_role_missing_user_404(admin_client: ApiClient) -> None:
     before = table_counts()
 
-    assert assert_json(admin_client.put(role_url(MISSING_ID), {"role": "SELLER"}), 404) == {"detail": "Not found", "code": "not_found"}
+    assert assert_json(admin_client.put(role_url(MISSING_ID), {"role": "SELLER"}), 404) == {
+        "detail": "Not found",
+        "code": "not_found",
+    }
     assert table_counts() == before
 
 
@@ -540,8 +570,9 @@ def call(client: ApiClient, method: str, url: str, body: Any) -> Any:
 
 @pytest.mark.parametrize("role", ["CUSTOMER", "SELLER"])
 @pytest.mark.parametrize(("method", "url", "body", "policy"), ENDPOINTS, ids=ENDPOINT_IDS)
-def test_users_endpoints_forbidden_below_admin_403(client_for: Any, role: str, method: str, url: Any,
-                                                    body: Any, policy: str) -> None:
+def test_users_endpoints_forbidden_below_admin_403(
+    client_for: Any, role: str, method: str, url: Any, body: Any, policy: str
+) -> None:
     caller = UserFactory(role=role)
     client = client_for(caller)
     target = CustomerFactory()
@@ -557,8 +588,9 @@ def test_users_endpoints_forbidden_below_admin_403(client_for: Any, role: str, m
 
 
 @pytest.mark.parametrize(("method", "url", "body", "policy"), ENDPOINTS, ids=ENDPOINT_IDS)
-def test_users_endpoints_forbidden_before_404_and_422(customer_client: ApiClient, method: str, url: Any,
-                                                      body: Any, policy: str) -> None:
+def test_users_endpoints_forbidden_before_404_and_422(
+    customer_client: ApiClient, method: str, url: Any, body: Any, policy: str
+) -> None:
     """Checks run 401, 403, 404, 422: a missing id and a bad body still answer 403."""
     bad_body = None if body is None else {"role": "NOPE", "smuggled": True}
 
@@ -568,8 +600,9 @@ def test_users_endpoints_forbidden_before_404_and_422(customer_client: ApiClient
 
 
 @pytest.mark.parametrize(("method", "url", "body", "policy"), ENDPOINTS, ids=ENDPOINT_IDS)
-def test_users_endpoints_anonymous_401(anon_client: ApiClient, customer: User, method: str, url: Any,
-                                       body: Any, policy: str) -> None:
+def test_users_endpoints_anonymous_401(
+    anon_client: ApiClient, customer: User, method: str, url: Any, body: Any, policy: str
+) -> None:
     before, counts = user_row(customer), table_counts()
 
     assert_unauthorized(call(anon_client, method, url(customer.pk), body))

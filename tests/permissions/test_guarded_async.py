@@ -12,10 +12,10 @@ import pytest
 from django.test import AsyncClient
 
 from accounts.models import User
-from tasks.models import Task
-from tests.assertions import assert_validation_error
 from nexora_testkit.client import ApiClient, auth_header
 from nexora_testkit.factories import AdminFactory, CustomerFactory, TaskFactory
+from tasks.models import Task
+from tests.assertions import assert_validation_error
 from tests.permissions import guarded_api
 
 pytestmark = pytest.mark.urls("tests.permissions.guarded_api")
@@ -34,7 +34,10 @@ def denied(policy: str) -> dict[str, str]:
     }
 
 
-NOT_AUTHENTICATED = {"detail": "Authentication credentials were not provided or are invalid.", "code": "not_authenticated"}
+NOT_AUTHENTICATED = {
+    "detail": "Authentication credentials were not provided or are invalid.",
+    "code": "not_authenticated",
+}
 
 
 @pytest.fixture(params=MOUNTS, ids=["sync-auth", "async-auth"])
@@ -100,7 +103,9 @@ def test_under_an_asgi_client_too(db: None, mount: str, kind: str) -> None:
     refused = get(f"{mount}{kind}/count/", headers=auth_header(customer))
     allowed = get(f"{mount}{kind}/count/", headers=auth_header(admin))
     assert [(r.status_code, r.json()) for r in (anonymous, refused, allowed)] == [
-        (401, NOT_AUTHENTICATED), (403, denied("tasks.view_any")), (200, {"count": 2}),
+        (401, NOT_AUTHENTICATED),
+        (403, denied("tasks.view_any")),
+        (200, {"count": 2}),
     ]
 
 

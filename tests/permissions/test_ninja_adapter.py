@@ -71,7 +71,6 @@ def test_the_process_refuses_to_start_on_a_mismatch() -> None:
     )
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     env.update(DJANGO_DEBUG="1", DJANGO_SETTINGS_MODULE="project.settings")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "NinjaMismatch" in result.stderr and "refuses to start" in result.stderr

@@ -58,8 +58,21 @@ def test_the_project_registry_refuses_a_duplicate_of_a_real_policy() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["", "tasks", "Tasks.assign", "tasks.Assign", "tasks.", ".assign", "tasks..assign",
-     "tasks assign", "tasks.assign!", "1tasks.assign", "tasks.1assign", "tasks-x.assign", "tasks.assign "],
+    [
+        "",
+        "tasks",
+        "Tasks.assign",
+        "tasks.Assign",
+        "tasks.",
+        ".assign",
+        "tasks..assign",
+        "tasks assign",
+        "tasks.assign!",
+        "1tasks.assign",
+        "tasks.1assign",
+        "tasks-x.assign",
+        "tasks.assign ",
+    ],
 )
 def test_register_bad_name_raises_value_error(registry: PolicyRegistry, name: str) -> None:
     with pytest.raises(ValueError):
@@ -177,4 +190,3 @@ def test_matrix_is_the_contract_default_matrix() -> None:
 def test_granted_to_matches_the_contract(role: Role) -> None:
     assert policies.granted_to(role) == default_permissions(role)
     assert policies.granted_to(str(role)) == default_permissions(role)
-

@@ -44,7 +44,9 @@ def test_seed_demo_creates_every_role_and_is_idempotent(settings) -> None:
 
 
 @pytest.mark.parametrize(("role", "email", "password", "first_name", "last_name"), DEMO_USERS)
-def test_seed_demo_printed_credentials_log_in(role: Role, email: str, password: str, first_name: str, last_name: str) -> None:
+def test_seed_demo_printed_credentials_log_in(
+    role: Role, email: str, password: str, first_name: str, last_name: str
+) -> None:
     output = seed(force=True)
     assert f"{email:<28} {password}" in output
 

@@ -117,9 +117,7 @@ def test_create_with_every_field_assigned_to_self(customer_client: ApiClient, cu
 
 
 @pytest.mark.parametrize("smuggled", [{"owner_id": 1}, {"id": 5}, {"created_at": "2020-01-01T00:00:00Z"}])
-def test_create_rejects_unknown_fields(
-    customer_client: ApiClient, smuggled: dict[str, Any]
-) -> None:
+def test_create_rejects_unknown_fields(customer_client: ApiClient, smuggled: dict[str, Any]) -> None:
     response = customer_client.post(LIST_URL, {"title": "x", **smuggled})
 
     (field,) = smuggled
@@ -244,7 +242,9 @@ def assignee() -> User:
 
 @pytest.fixture
 def task(owner: User, assignee: User) -> Task:
-    return TaskFactory(owner=owner, assignee=assignee, title="Shared task", description="desc", due_date=dt.date(2030, 1, 2))
+    return TaskFactory(
+        owner=owner, assignee=assignee, title="Shared task", description="desc", due_date=dt.date(2030, 1, 2)
+    )
 
 
 @pytest.mark.parametrize("who", ["owner", "assignee", "admin"])
@@ -261,9 +261,7 @@ def test_retrieve_by_owner_assignee_and_admin(
 
 
 @pytest.mark.parametrize("who", ["other customer", "seller"])
-def test_retrieve_hidden_task_is_404_like_a_missing_one(
-    client_for: Any, task: Task, who: str
-) -> None:
+def test_retrieve_hidden_task_is_404_like_a_missing_one(client_for: Any, task: Task, who: str) -> None:
     stranger = CustomerFactory() if who == "other customer" else SellerFactory()
     client = client_for(stranger)
 
@@ -524,9 +522,7 @@ def test_update_validation_is_422_and_changes_nothing(
 
 
 @pytest.mark.parametrize("who", ["owner", "admin"])
-def test_delete_by_owner_or_admin_is_204(
-    request: pytest.FixtureRequest, client_for: Any, task: Task, who: str
-) -> None:
+def test_delete_by_owner_or_admin_is_204(request: pytest.FixtureRequest, client_for: Any, task: Task, who: str) -> None:
     other = TaskFactory(owner=task.owner)
 
     response = client_for(request.getfixturevalue(who)).delete(task_url(task.pk))
@@ -637,7 +633,9 @@ def test_anonymous_with_a_bad_body_is_401_first(anon_client: ApiClient, body: An
 
 @pytest.mark.parametrize("target", ["hidden", "missing"])
 @pytest.mark.parametrize(
-    "payload", [{"title": ""}, {"status": "bogus"}, {"owner_id": 1}], ids=["title-empty", "status-bogus", "unknown-field"]
+    "payload",
+    [{"title": ""}, {"status": "bogus"}, {"owner_id": 1}],
+    ids=["title-empty", "status-bogus", "unknown-field"],
 )
 def test_update_invisible_task_with_invalid_body_is_404_before_422(
     client_for: Any, task: Task, target: str, payload: dict[str, Any]
@@ -654,7 +652,9 @@ def test_update_invisible_task_with_invalid_body_is_404_before_422(
 
 
 @pytest.mark.parametrize(
-    "payload", [{"title": 42}, {"title": ""}, {"due_date": "not-a-date"}], ids=["title-number", "title-empty", "due_date-text"]
+    "payload",
+    [{"title": 42}, {"title": ""}, {"due_date": "not-a-date"}],
+    ids=["title-number", "title-empty", "due_date-text"],
 )
 def test_update_assignee_touching_a_forbidden_field_is_403_before_422(
     client_for: Any, assignee: User, task: Task, payload: dict[str, Any]

@@ -66,7 +66,9 @@ def world(customer: User, seller: User) -> dict[str, Task]:
 def test_customer_sees_only_owned_and_assigned(customer_client: ApiClient, world: dict[str, Task]) -> None:
     body = page_ok(get_page(customer_client, limit=100))
 
-    expected = {world[k].pk for k in ("owned", "owned_assigned_to_self", "owned_assigned_to_seller", "assigned_by_seller")}
+    expected = {
+        world[k].pk for k in ("owned", "owned_assigned_to_self", "owned_assigned_to_seller", "assigned_by_seller")
+    }
     assert set(ids(body)) == expected
     assert len(ids(body)) == len(expected)  # no duplicates for a task both owned and assigned
     assert body["count"] == 4
@@ -75,7 +77,10 @@ def test_customer_sees_only_owned_and_assigned(customer_client: ApiClient, world
 def test_seller_sees_only_owned_and_assigned(seller_client: ApiClient, world: dict[str, Task]) -> None:
     body = page_ok(get_page(seller_client, limit=100))
 
-    expected = {world[k].pk for k in ("owned_assigned_to_seller", "assigned_by_seller", "seller_own", "others_assigned_to_other")}
+    expected = {
+        world[k].pk
+        for k in ("owned_assigned_to_seller", "assigned_by_seller", "seller_own", "others_assigned_to_other")
+    }
     assert set(ids(body)) == expected
     assert body["count"] == 4
 
@@ -100,7 +105,12 @@ def test_items_are_the_full_task(customer_client: ApiClient, customer: User) -> 
 
     (item,) = body["items"]
     assert item["id"] == task.pk
-    assert (item["title"], item["description"], item["status"], item["due_date"]) == ("One", "Two", "done", "2030-03-04")
+    assert (item["title"], item["description"], item["status"], item["due_date"]) == (
+        "One",
+        "Two",
+        "done",
+        "2030-03-04",
+    )
     assert (item["owner_id"], item["assignee_id"]) == (customer.pk, None)
 
 
@@ -169,7 +179,9 @@ def test_filters_combine(customer_client: ApiClient, customer: User) -> None:
     ],
     ids=lambda value: repr(value)[:40] if isinstance(value, dict) else None,
 )
-def test_invalid_query_is_422(customer_client: ApiClient, customer: User, params: dict[str, Any], loc: list[Any]) -> None:
+def test_invalid_query_is_422(
+    customer_client: ApiClient, customer: User, params: dict[str, Any], loc: list[Any]
+) -> None:
     TaskFactory(owner=customer)
 
     assert_validation_error(get_page(customer_client, **params), loc)
@@ -265,7 +277,9 @@ def ordered(customer: User) -> dict[str, Task]:
         ("-title", ["charlie", "bravo", "alpha"]),
     ],
 )
-def test_ordering(customer_client: ApiClient, ordered: dict[str, Task], ordering: str | None, expected: list[str]) -> None:
+def test_ordering(
+    customer_client: ApiClient, ordered: dict[str, Task], ordering: str | None, expected: list[str]
+) -> None:
     params = {} if ordering is None else {"ordering": ordering}
 
     body = page_ok(get_page(customer_client, **params))

@@ -37,10 +37,7 @@ def task_url(task_id: int) -> str:
 def make_tasks(owner: User, n: int) -> list[Task]:
     """`n` tasks visible to `owner`, half owned and half assigned to them by someone else."""
     other = CustomerFactory()
-    return [
-        TaskFactory(owner=owner) if i % 2 == 0 else TaskFactory(owner=other, assignee=owner)
-        for i in range(n)
-    ]
+    return [TaskFactory(owner=owner) if i % 2 == 0 else TaskFactory(owner=other, assignee=owner) for i in range(n)]
 
 
 @pytest.mark.parametrize("n", SIZES)
@@ -74,9 +71,7 @@ def test_filtered_and_ordered_list_costs_three_queries(
 
 
 @pytest.mark.parametrize("n", SIZES)
-def test_admin_list_costs_three_queries(
-    admin_client: ApiClient, django_assert_num_queries: Any, n: int
-) -> None:
+def test_admin_list_costs_three_queries(admin_client: ApiClient, django_assert_num_queries: Any, n: int) -> None:
     make_tasks(CustomerFactory(), n)
 
     with django_assert_num_queries(LIST_QUERIES):
