@@ -71,6 +71,9 @@ class ThrottleWindow(models.Model):
     count = models.PositiveIntegerField(default=0)
     expires_at = models.DateTimeField(db_index=True)
 
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} until {self.expires_at}"
+
 
 class LoginSession(models.Model):
     """One log-in: its refresh token and every rotation of it. Access tokens name it (`sid`).

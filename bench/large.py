@@ -70,7 +70,8 @@ def load(say: Callable[[str], None] = print) -> None:
     password = User.objects.order_by("id").values_list("password", flat=True).first() or "!"
     started = time.monotonic()
     say(
-        f"Loading {USERS:,} users, {TASKS:,} tasks, {TOKENS:,} outstanding tokens ({BLACKLISTED_SHARE:.0%} blacklisted)..."
+        f"Loading {USERS:,} users, {TASKS:,} tasks, {TOKENS:,} outstanding tokens"
+        f" ({BLACKLISTED_SHARE:.0%} blacklisted)..."
     )
 
     if connection.vendor == "sqlite":

@@ -62,13 +62,13 @@ def test_flush_expired_deletes_expired_tokens_and_finished_windows_only(db: None
         second_run = flush_expired()
         still_works = refresh(bob_pair["refresh"])
 
-    assert (
-        first_run
-        == "Deleted 2 expired refresh tokens, 1 finished sessions, 3 finished throttle windows and 0 idempotent answers past their replay window.\n"
+    assert first_run == (
+        "Deleted 2 expired refresh tokens, 1 finished sessions, 3 finished throttle windows"
+        " and 0 idempotent answers past their replay window.\n"
     )
-    assert (
-        second_run
-        == "Deleted 0 expired refresh tokens, 0 finished sessions, 0 finished throttle windows and 0 idempotent answers past their replay window.\n"
+    assert second_run == (
+        "Deleted 0 expired refresh tokens, 0 finished sessions, 0 finished throttle windows"
+        " and 0 idempotent answers past their replay window.\n"
     )
     assert still_works.status_code == 200
     assert remaining_tokens() == {bob_pair["refresh"], still_works.json()["refresh"]}
@@ -109,9 +109,9 @@ def test_live_throttle_counts_survive_a_flush(customer: User) -> None:
     with time_machine.travel(START, tick=False):
         for _ in range(3):
             ApiClient().post("/api/login/", {"email": customer.email, "password": "Wrong-Passw0rd-guess"})
-        assert (
-            flush_expired()
-            == "Deleted 0 expired refresh tokens, 0 finished sessions, 0 finished throttle windows and 0 idempotent answers past their replay window.\n"
+        assert flush_expired() == (
+            "Deleted 0 expired refresh tokens, 0 finished sessions, 0 finished throttle windows"
+            " and 0 idempotent answers past their replay window.\n"
         )
 
     assert sorted(ThrottleWindow.objects.values_list("count", flat=True)) == [3, 3, 3]
@@ -140,9 +140,9 @@ def test_deletes_go_in_batches(db: None) -> None:
 def test_batch_size_must_be_positive(db: None) -> None:
     with pytest.raises(CommandError, match="batch-size"):
         flush_expired("--batch-size", "0")
-    assert (
-        flush_expired("--batch-size", "1")
-        == "Deleted 0 expired refresh tokens, 0 finished sessions, 0 finished throttle windows and 0 idempotent answers past their replay window.\n"
+    assert flush_expired("--batch-size", "1") == (
+        "Deleted 0 expired refresh tokens, 0 finished sessions, 0 finished throttle windows"
+        " and 0 idempotent answers past their replay window.\n"
     )
 
 

@@ -1,4 +1,5 @@
-"""Refreshes with one token at the same moment (tabs of one browser): one rotates, every one succeeds (over real HTTP)."""
+"""Refreshes with one token at the same moment (tabs of one browser): one rotates, every one succeeds
+(over real HTTP)."""
 
 from __future__ import annotations
 

@@ -127,7 +127,7 @@ def test_register_self_service_role_allowed(role: str) -> None:
 @pytest.mark.django_db
 def test_register_emoji_name_round_trips() -> None:
     name = "Zoë 🦄🚀"  # 4-byte UTF-8 characters: needs utf8mb4 on MySQL/MariaDB
-    created = assert_json(register(first_name=name, last_name="𝔘𝔫𝔦𝔠𝔬𝔡𝔢"), 201)
+    created = assert_json(register(first_name=name, last_name="𝔘𝔫𝔦𝔠𝔬𝔡𝔢"), 201)  # noqa: RUF001  (look-alike letters on purpose)
     assert created["first_name"] == name
     assert User.objects.get().first_name == name
 
@@ -136,7 +136,7 @@ def test_register_emoji_name_round_trips() -> None:
     profile = assert_json(client.get("/api/profile/", HTTP_AUTHORIZATION=f"Bearer {login['access']}"), 200)
 
     assert profile["first_name"] == name
-    assert profile["last_name"] == "𝔘𝔫𝔦𝔠𝔬𝔡𝔢"
+    assert profile["last_name"] == "𝔘𝔫𝔦𝔠𝔬𝔡𝔢"  # noqa: RUF001  (look-alike letters on purpose)
 
 
 # --- refusals ------------------------------------------------------------------------------

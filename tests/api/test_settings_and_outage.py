@@ -25,8 +25,11 @@ answers = {}
 for method, path, body in [("get", "/api/health/", None), ("post", "/api/login/", {"email": "a@b.co", "password": "x"}),
                            ("get", "/api/tasks/", None)]:
     kwargs = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if path == "/api/tasks/" else {}
-    response = getattr(client, method)(path, body, content_type="application/json", **kwargs) if body else getattr(client, method)(path, **kwargs)
-    answers[path] = [response.status_code, response.headers.get("Content-Type"), response.headers.get("Retry-After"), response.content.decode()]
+    call = getattr(client, method)
+    response = call(path, body, content_type="application/json", **kwargs) if body else call(path, **kwargs)
+    headers = response.headers
+    answers[path] = [response.status_code, headers.get("Content-Type"), headers.get("Retry-After"),
+                     response.content.decode()]
 print(json.dumps(answers))
 """
 
@@ -53,7 +56,8 @@ def test_debug_off_without_secret_key_refuses_to_start() -> None:
 def test_debug_on_runs_with_a_throwaway_key() -> None:
     result = _run(
         {"DJANGO_DEBUG": "1"},
-        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'project.settings'); django.setup(); from django.conf import settings; print(settings.DEBUG)",
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'project.settings'); django.setup(); "
+        "from django.conf import settings; print(settings.DEBUG)",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"

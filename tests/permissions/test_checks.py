@@ -141,7 +141,7 @@ def test_run_checks_reports_it_and_manage_py_check_fails(
     check_api(("/naked/", {}, None))
     found = [m for m in checks.run_checks() if m.id == "permissions.E001"]
     assert len(found) == 1
-    with pytest.raises(SystemCheckError, match="permissions.E001"):
+    with pytest.raises(SystemCheckError, match=r"permissions\.E001"):
         call_command("check")
 
 

@@ -16,3 +16,6 @@ class Member(AbstractBaseUser):
 
 class Note(models.Model):
     text = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return self.text
