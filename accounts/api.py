@@ -17,6 +17,7 @@ from permissions.endpoints import requires
 from permissions.policies import AUTHENTICATED, PUBLIC
 
 from . import selectors, services, tokens
+from .auth import UserRequest
 from .errors import (
     AdminSignupRefused,
     EmailTaken,
@@ -27,6 +28,7 @@ from .errors import (
     UserNotFound,
     WrongPassword,
 )
+from .models import User
 from .policies import USERS_CHANGE, USERS_CHANGE_ROLE, USERS_VIEW
 from .schemas import (
     LoginIn,
@@ -75,7 +77,7 @@ def no_store(response: HttpResponse) -> None:
 @requires(PUBLIC)
 @raises(AdminSignupRefused, EmailTaken)
 @idempotent
-def register(request: HttpRequest, payload: RegisterIn) -> Status:
+def register(request: HttpRequest, payload: RegisterIn) -> Status[User]:
     return Status(201, services.user_register(**payload.model_dump()))
 
 
@@ -128,7 +130,7 @@ def verify(request: HttpRequest, payload: VerifyIn) -> dict[str, object]:
 )
 @requires(PUBLIC)
 @raises(InvalidToken)
-def logout(request: HttpRequest, payload: RefreshIn) -> Status:
+def logout(request: HttpRequest, payload: RefreshIn) -> Status[None]:
     tokens.revoke(payload.refresh)
     return Status(204, None)
 
@@ -140,7 +142,7 @@ def logout(request: HttpRequest, payload: RefreshIn) -> Status:
     summary="Revoke every token of the signed-in user",
 )
 @requires(AUTHENTICATED)
-def logout_all(request: HttpRequest) -> Status:
+def logout_all(request: UserRequest) -> Status[None]:
     services.logout_all(user=request.auth)
     return Status(204, None)
 
@@ -150,7 +152,7 @@ def logout_all(request: HttpRequest) -> Status:
 
 @profile_router.get("/", response=UserOut, operation_id="profile_get", summary="The signed-in user")
 @requires(AUTHENTICATED)
-def get_profile(request: HttpRequest) -> object:
+def get_profile(request: UserRequest) -> object:
     return request.auth
 
 
@@ -158,7 +160,7 @@ def get_profile(request: HttpRequest) -> object:
     "/", response=UserOut, operation_id="profile_update", summary="Change the signed-in user's name, phone or address"
 )
 @requires(AUTHENTICATED)
-def update_profile(request: HttpRequest, payload: ProfileUpdateIn) -> object:
+def update_profile(request: UserRequest, payload: ProfileUpdateIn) -> object:
     return services.profile_update(user=request.auth, **payload.model_dump(exclude_unset=True))
 
 
@@ -167,7 +169,7 @@ def update_profile(request: HttpRequest, payload: ProfileUpdateIn) -> object:
 )
 @requires(AUTHENTICATED)
 @raises(WrongPassword)
-def change_password(request: HttpRequest, payload: PasswordChangeIn, response: HttpResponse) -> tokens.TokenPair:
+def change_password(request: UserRequest, payload: PasswordChangeIn, response: HttpResponse) -> tokens.TokenPair:
     no_store(response)
     return services.password_change(user=request.auth, **payload.model_dump())
 
@@ -194,7 +196,7 @@ def get_user(request: HttpRequest, user_id: Id) -> object:
 )
 @requires(USERS_CHANGE, precheck=user_must_exist)
 @raises(UserNotFound, LastActiveAdmin)
-def update_user(request: HttpRequest, user_id: Id, payload: UserUpdateIn) -> object:
+def update_user(request: UserRequest, user_id: Id, payload: UserUpdateIn) -> object:
     user = selectors.user_get(user_id=user_id)
     return services.user_update(actor=request.auth, user=user, **payload.model_dump(exclude_unset=True))
 
@@ -204,7 +206,7 @@ def update_user(request: HttpRequest, user_id: Id, payload: UserUpdateIn) -> obj
 )
 @requires(USERS_CHANGE_ROLE, precheck=user_must_exist)
 @raises(UserNotFound, LastActiveAdmin, OwnRoleRaiseRefused)
-def set_role(request: HttpRequest, user_id: Id, payload: RoleIn) -> object:
+def set_role(request: UserRequest, user_id: Id, payload: RoleIn) -> object:
     user = selectors.user_get(user_id=user_id)
     return services.user_set_role(actor=request.auth, user=user, role=payload.role)
 

@@ -13,6 +13,7 @@ from permissions.policies import AUTHENTICATED
 
 from . import selectors, services
 from .api import user_must_exist
+from .auth import UserRequest
 from .errors import SessionNotFound, UserNotFound
 from .policies import USERS_CHANGE, USERS_VIEW
 from .schemas import SessionOut
@@ -30,7 +31,7 @@ def current_session_id(request: HttpRequest) -> int | None:
 )
 @requires(AUTHENTICATED)
 @paginate(Page)
-def list_sessions(request: HttpRequest) -> object:
+def list_sessions(request: UserRequest) -> object:
     return selectors.live_sessions(user=request.auth, current_id=current_session_id(request))
 
 
@@ -42,7 +43,7 @@ def list_sessions(request: HttpRequest) -> object:
 )
 @requires(AUTHENTICATED)
 @raises(SessionNotFound)
-def end_session(request: HttpRequest, session_id: Id) -> Status:
+def end_session(request: UserRequest, session_id: Id) -> Status[None]:
     services.session_end(user=request.auth, session_id=session_id)
     return Status(204, None)
 
@@ -68,6 +69,6 @@ def list_user_sessions(request: HttpRequest, user_id: Id) -> object:
 )
 @requires(USERS_CHANGE, precheck=user_must_exist)
 @raises(UserNotFound)
-def end_user_sessions(request: HttpRequest, user_id: Id) -> Status:
+def end_user_sessions(request: UserRequest, user_id: Id) -> Status[None]:
     services.sessions_end_all(actor=request.auth, user=selectors.user_get(user_id=user_id))
     return Status(204, None)

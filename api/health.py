@@ -51,7 +51,7 @@ def database_reachable() -> bool:
     summary="Is the service and its database up?",
 )
 @requires(PUBLIC)
-def health(request: HttpRequest, response: HttpResponse) -> Status:
+def health(request: HttpRequest, response: HttpResponse) -> Status[HealthOut | HealthDownOut]:
     # (A comment, not a docstring: Ninja would publish a docstring as the description.)
     # 503 names the part that is down, with the same Retry-After as every other 503.
     if database_reachable():

@@ -31,7 +31,10 @@ def authenticated_user_id(request: HttpRequest) -> int | None:
     """Whom the request acted as: the bearer-token user under /api/ (Ninja's `request.auth`;
     the API ignores session cookies), the session user elsewhere (the admin)."""
     user = getattr(request, "auth", None) if is_api_path(request.path) else getattr(request, "user", None)
-    return user.pk if getattr(user, "is_authenticated", False) else None
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    pk: int = user.pk
+    return pk
 
 
 class RequestLogMiddleware:

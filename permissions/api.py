@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from . import conf
-from .endpoints import requires
+from .endpoints import AuthenticatedRequest, requires
 from .policies import AUTHENTICATED, PERMISSIONS_VIEW
 from .registry import policies
 from .schemas import HeldPermissionsOut, MatrixOut, PolicyOut
@@ -35,6 +35,7 @@ def matrix(request: HttpRequest) -> MatrixOut:
     summary="The policies the signed-in user holds",
 )
 @requires(AUTHENTICATED)
-def held_permissions(request: HttpRequest) -> HeldPermissionsOut:
+def held_permissions(request: AuthenticatedRequest) -> HeldPermissionsOut:
     role = conf.role_of(request.auth)
+    assert role is not None, "the guard let the caller in: it holds a role"
     return HeldPermissionsOut(role=role, permissions=policies.granted_to(role))

@@ -31,7 +31,7 @@ from ninja.operation import Operation
 
 from .endpoints import declared_also, declared_policy, declared_precheck
 from .exceptions import PolicyDenied
-from .ninja_adapter import on_bind
+from .ninja_adapter import add_exception_handler, on_bind
 from .openapi import add_error_response
 from .registry import policies
 
@@ -67,8 +67,8 @@ def install(api: NinjaAPI, *, www_authenticate: str = "Bearer") -> None:
         return api.create_response(request, body, status=403)
 
     on_bind(api, bind)
-    api.add_exception_handler(AuthenticationError, not_authenticated)
-    api.add_exception_handler(PolicyDenied, denied)
+    add_exception_handler(api, AuthenticationError, not_authenticated)
+    add_exception_handler(api, PolicyDenied, denied)
 
 
 def bound_operations(api: NinjaAPI) -> list[Operation]:
@@ -113,7 +113,7 @@ class PolicyGuard:
 class AsyncPolicyGuard(PolicyGuard):
     """The same for an async authenticator on an async operation (ninja awaits it)."""
 
-    async def __call__(self, request: HttpRequest) -> Any:  # type: ignore[override]  # async twin
+    async def __call__(self, request: HttpRequest) -> Any:
         for authenticate in self.authenticators:
             user = authenticate(request)
             if inspect.isawaitable(user):
@@ -210,11 +210,11 @@ def _with_precheck(operation: Operation, run: Callable[..., Any], precheck: Call
         return response
 
     def run_with_precheck(request: HttpRequest, **path_params: Any) -> HttpResponse:
-        response = run(request, **path_params)
+        response: HttpResponse = run(request, **path_params)
         return answer(request, response, path_params) if response.status_code == 422 else response
 
     async def run_with_precheck_async(request: HttpRequest, **path_params: Any) -> HttpResponse:
-        response = await run(request, **path_params)
+        response: HttpResponse = await run(request, **path_params)
         if response.status_code != 422:
             return response
         return await sync_to_async(answer)(request, response, path_params)
