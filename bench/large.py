@@ -26,11 +26,13 @@ BLACKLISTED_SHARE = 0.9
 BATCH = 20_000
 STATUSES = ("todo", "in_progress", "done")
 ROLES = (Role.CUSTOMER.value,) * 8 + (Role.SELLER.value,) * 2
+#: A row to insert: values the database drivers take as query parameters.
+Row = Sequence[bool | int | float | str | None]
 WORDS = ["order", "invoice", "parcel", "customer", "review", "refund", "supplier", "stock", "photo", "label"]
 
 
-def _batches(rows: Iterator[Sequence[object]]) -> Iterator[list[Sequence[object]]]:
-    batch: list[Sequence[object]] = []
+def _batches(rows: Iterator[Row]) -> Iterator[list[Row]]:
+    batch: list[Row] = []
     for row in rows:
         batch.append(row)
         if len(batch) == BATCH:
@@ -40,7 +42,7 @@ def _batches(rows: Iterator[Sequence[object]]) -> Iterator[list[Sequence[object]
         yield batch
 
 
-def _insert(table: str, columns: Sequence[str], rows: Iterator[Sequence[object]], say: Callable[[str], None]) -> None:
+def _insert(table: str, columns: Sequence[str], rows: Iterator[Row], say: Callable[[str], None]) -> None:
     started = time.monotonic()
     quote = connection.ops.quote_name
     sql = f"INSERT INTO {quote(table)} ({', '.join(map(quote, columns))}) VALUES ({', '.join(['%s'] * len(columns))})"
@@ -126,7 +128,7 @@ def load(say: Callable[[str], None] = print) -> None:
     first_task = _next_id("tasks_task")
     step = timedelta(days=365) / TASKS
 
-    def task_rows() -> Iterator[Sequence[object]]:
+    def task_rows() -> Iterator[Row]:
         for n in range(TASKS):
             created = _stamp(year_ago + step * n)
             assignee = rng.choice(user_ids) if rng.random() < 0.2 else None
@@ -153,7 +155,7 @@ def load(say: Callable[[str], None] = print) -> None:
     first_token = _next_id("token_blacklist_outstandingtoken")
     token_step = timedelta(days=7) / TOKENS
 
-    def token_rows() -> Iterator[Sequence[object]]:
+    def token_rows() -> Iterator[Row]:
         for n in range(TOKENS):
             jti = uuid.UUID(int=rng.getrandbits(128), version=4).hex
             created = now - timedelta(days=7) + token_step * n

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ class Target:
     path: str
     script: str
     method: str = "GET"
-    body: dict[str, object] | None = None
+    body: Mapping[str, object] | None = None
     #: Whose access token goes in the Authorization header: "user", "writer" or None.
     token: str | None = "user"
 

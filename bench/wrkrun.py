@@ -50,13 +50,12 @@ def ensure_wrk() -> str:
         return found
     print("wrk is not installed: installing the Debian package...", flush=True)
     sudo = [] if os.geteuid() == 0 else ["sudo"]
-    quiet = {"stdout": subprocess.DEVNULL}
-    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, **quiet)
+    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
     subprocess.run(
         [*sudo, "apt-get", "install", "-y", "-qq", "wrk"],
         check=True,
         env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        **quiet,
+        stdout=subprocess.DEVNULL,
     )
     found = shutil.which("wrk")
     if not found:

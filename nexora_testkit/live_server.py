@@ -96,7 +96,8 @@ def free_port() -> int:
     """A loopback port nobody listens on right now (the OS picks it)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def wait_until(predicate: Any, timeout: float, interval: float = 0.1, what: str = "condition") -> None:
