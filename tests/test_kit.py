@@ -52,16 +52,16 @@ def test_tokens_for_gives_a_pair_that_refreshes(
 
 
 def test_factory_users_log_in_with_the_known_password(anon_client: ApiClient, db: None) -> None:
-    user = UserFactory(seller=True)
+    user = UserFactory.create(seller=True)
     response = anon_client.post("/api/login/", {"email": user.email, "password": PASSWORD})
     assert response.status_code == 200
     assert response.json()["user"]["role"] == "SELLER"
 
 
 def test_factories_make_unique_emails_and_linked_rows(db: None) -> None:
-    emails = {UserFactory().email for _ in range(20)}
+    emails = {UserFactory.create().email for _ in range(20)}
     assert len(emails) == 20
-    task = TaskFactory(assignee=UserFactory())
+    task = TaskFactory.create(assignee=UserFactory.create())
     assert task.owner_id != task.assignee_id and task.owner.role == Role.CUSTOMER
-    change = RoleChangeFactory()
+    change = RoleChangeFactory.create()
     assert change.user_id is not None and change.old_role != change.new_role

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from django.contrib import admin as django_admin
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth import SESSION_KEY
-from django.http import HttpResponse
 from django.test import Client
+from django.test.utils import ContextList
 
 from accounts import services
 from accounts.errors import LastActiveAdmin
@@ -48,14 +48,21 @@ def site_for(user: User) -> Client:
     return client
 
 
-def shown_messages(response: HttpResponse) -> list[str]:
+class AdminPage(Protocol):
+    """What these tests read of the test client's answer to an admin page."""
+
+    @property
+    def context(self) -> ContextList | dict[str, Any]: ...
+
+
+def shown_messages(response: AdminPage) -> list[str]:
     return [str(message) for message in response.context["messages"]]
 
 
 @pytest.fixture
 def staff_admin(db: None) -> User:
     """An ADMIN with both of Django's flags, as `createsuperuser` makes one."""
-    return AdminFactory(staff=True)
+    return AdminFactory.create(staff=True)
 
 
 @pytest.fixture
@@ -85,7 +92,7 @@ def audit_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, object]]:
 
 
 def test_user_delete_method_refuses_last_active_admin(admin: User) -> None:
-    AdminFactory(is_active=False)  # an inactive admin does not count
+    AdminFactory.create(is_active=False)  # an inactive admin does not count
 
     with pytest.raises(LastActiveAdmin):
         admin.delete()
@@ -105,7 +112,7 @@ def test_user_delete_method_reads_the_role_as_stored(admin: User) -> None:
 
 
 def test_user_delete_method_deletes_an_admin_when_another_remains(admin: User) -> None:
-    other = AdminFactory()
+    other = AdminFactory.create()
 
     admin.delete()
 
@@ -113,8 +120,8 @@ def test_user_delete_method_deletes_an_admin_when_another_remains(admin: User) -
 
 
 def test_queryset_delete_refuses_taking_every_active_admin(admin: User) -> None:
-    other = AdminFactory()
-    customer = CustomerFactory()
+    other = AdminFactory.create()
+    customer = CustomerFactory.create()
 
     with pytest.raises(LastActiveAdmin):
         User.objects.all().delete()
@@ -146,8 +153,8 @@ def test_user_delete_service_deletes_and_audits_ids_only(
     admin: User, customer: User, caplog: pytest.LogCaptureFixture
 ) -> None:
     customer_id = customer.pk
-    owned = TaskFactory(owner=customer)
-    assigned = TaskFactory(assignee=customer)
+    owned = TaskFactory.create(owner=customer)
+    assigned = TaskFactory.create(assignee=customer)
     caplog.set_level(logging.INFO, logger=AUDIT)
 
     services.user_delete(actor=admin, user=customer)
@@ -162,7 +169,7 @@ def test_user_delete_service_deletes_and_audits_ids_only(
 
 
 def test_user_delete_service_deletes_an_admin_when_another_remains(admin: User) -> None:
-    other = AdminFactory()
+    other = AdminFactory.create()
 
     services.user_delete(actor=other, user=admin)
 
@@ -176,7 +183,7 @@ def test_demoted_admin_refused_on_next_request(staff_admin: User) -> None:
     site = site_for(staff_admin)
     assert site.get(INDEX).status_code == 200
     assert site.get(USERS).status_code == 200
-    other = AdminFactory()
+    other = AdminFactory.create()
 
     assert ApiClient(other).put(f"/api/users/{staff_admin.pk}/role/", {"role": "CUSTOMER"}).status_code == 200
 
@@ -189,8 +196,8 @@ def test_demoted_admin_refused_on_next_request(staff_admin: User) -> None:
 
 def test_demoted_admin_cannot_change_a_role_through_the_admin(staff_admin: User) -> None:
     site = site_for(staff_admin)
-    target = CustomerFactory()
-    services.user_set_role(actor=AdminFactory(), user=staff_admin, role=Role.CUSTOMER)
+    target = CustomerFactory.create()
+    services.user_set_role(actor=AdminFactory.create(), user=staff_admin, role=Role.CUSTOMER)
 
     response = site.post(USERS, {"action": "set_role_admin", "_selected_action": [target.pk, staff_admin.pk]})
 
@@ -206,7 +213,7 @@ def test_demoted_admin_cannot_change_a_role_through_the_admin(staff_admin: User)
     ids=["customer-superuser", "seller-superuser", "seller-staff", "customer-staff"],
 )
 def test_staff_without_users_view_cannot_enter(db: None, role: str, is_superuser: bool) -> None:
-    user = CustomerFactory(role=role, is_staff=True, is_superuser=is_superuser)
+    user = CustomerFactory.create(role=role, is_staff=True, is_superuser=is_superuser)
     site = site_for(user)
 
     for path in (INDEX, USERS, f"{USERS}{user.pk}/change/", ROLE_CHANGES, TASKS):
@@ -218,7 +225,7 @@ def test_staff_without_users_view_cannot_enter(db: None, role: str, is_superuser
     ("role", "is_superuser"), [("CUSTOMER", True), ("SELLER", False)], ids=["customer-superuser", "seller-staff"]
 )
 def test_staff_without_users_view_cannot_log_in_to_the_admin(db: None, role: str, is_superuser: bool) -> None:
-    user = CustomerFactory(role=role, is_staff=True, is_superuser=is_superuser)
+    user = CustomerFactory.create(role=role, is_staff=True, is_superuser=is_superuser)
     browser = Client()
 
     response = browser.post("/admin/login/", {"username": user.email, "password": PASSWORD, "next": INDEX})
@@ -239,8 +246,8 @@ def test_admin_logs_in_to_the_admin(staff_admin: User) -> None:
 
 def test_admin_without_superuser_flag_uses_the_admin_by_role(db: None) -> None:
     """The role opens our admins, not Django's model permissions: is_superuser is not needed."""
-    site = site_for(AdminFactory(is_staff=True))
-    customer = CustomerFactory()
+    site = site_for(AdminFactory.create(is_staff=True))
+    customer = CustomerFactory.create()
 
     assert site.get(USERS).status_code == 200
     assert site.get(f"{USERS}{customer.pk}/change/").status_code == 200
@@ -252,7 +259,7 @@ def test_admin_without_superuser_flag_uses_the_admin_by_role(db: None) -> None:
 
 
 def test_task_admin_follows_the_tasks_policies(staff_admin: User, override_roles: Any) -> None:
-    task = TaskFactory()
+    task = TaskFactory.create()
     override_roles({"tasks.view_any": [], "tasks.change_any": [], "tasks.delete_any": []})
     site = site_for(staff_admin)
 
@@ -263,7 +270,7 @@ def test_task_admin_follows_the_tasks_policies(staff_admin: User, override_roles
 
 
 def test_role_history_admin_stays_read_only_for_superusers(staff_admin: User) -> None:
-    change = RoleChangeFactory()
+    change = RoleChangeFactory.create()
     site = site_for(staff_admin)
 
     assert site.get(ROLE_CHANGES).status_code == 200
@@ -277,7 +284,7 @@ def test_admin_without_users_change_role_has_no_role_actions_nor_admin_flags(
     staff_admin: User, override_roles: Any
 ) -> None:
     override_roles({"users.change_role": []})
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
     site = site_for(staff_admin)
 
     refused = site.post(USERS, {"action": "set_role_admin", "_selected_action": [customer.pk]}, follow=True)
@@ -337,7 +344,7 @@ def test_delete_selected_keeps_the_last_active_admin(staff_admin: User, caplog: 
 
 def test_delete_selected_of_two_admins_keeps_the_caller_last(staff_admin: User) -> None:
     """The caller's own account comes last, so what is logged before is logged in its name."""
-    other = AdminFactory()
+    other = AdminFactory.create()
     other_id = other.pk
 
     response = site_for(staff_admin).post(
@@ -384,7 +391,7 @@ def test_admin_deletes_a_user_through_the_delete_view_with_audit(
 
 
 def test_delete_queryset_goes_through_the_service_all_or_none(staff_admin: User, rf: Any) -> None:
-    CustomerFactory()
+    CustomerFactory.create()
     request = rf.post(USERS)
     request.user = staff_admin
     user_admin = django_admin.site.get_model_admin(User)
@@ -412,7 +419,7 @@ def test_admin_without_users_delete_cannot_delete(staff_admin: User, customer: U
 
 def test_admin_lists_changes_sets_roles_and_adds(staff_admin: User) -> None:
     site = site_for(staff_admin)
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
 
     assert site.get(INDEX).status_code == 200
     listed = site.get(USERS)

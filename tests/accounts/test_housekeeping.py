@@ -27,7 +27,8 @@ REFRESH_LIFETIME = timedelta(days=settings.JWT_REFRESH_DAYS)
 def login(user: User) -> dict[str, Any]:
     response = ApiClient().post("/api/login/", {"email": user.email, "password": PASSWORD})
     assert response.status_code == 200, response.content
-    return response.json()
+    body: dict[str, Any] = response.json()
+    return body
 
 
 def refresh(token: str) -> Any:
@@ -45,7 +46,7 @@ def remaining_tokens() -> set[str]:
 
 
 def test_flush_expired_deletes_expired_tokens_and_finished_windows_only(db: None) -> None:
-    alice, bob = CustomerFactory(), CustomerFactory()
+    alice, bob = CustomerFactory.create(), CustomerFactory.create()
     with time_machine.travel(START, tick=False):
         alice_first = login(alice)
         alice_second = refresh(alice_first["refresh"]).json()  # rotated: keeps the session's expiry

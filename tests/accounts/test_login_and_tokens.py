@@ -153,9 +153,9 @@ def failed_login_case(request: pytest.FixtureRequest, db: None) -> tuple[str, st
     if case == "unknown-email":
         return "nobody-here@example.com", PASSWORD
     if case == "wrong-password":
-        return CustomerFactory().email, "Not-the-Passw0rd!"
+        return CustomerFactory.create().email, "Not-the-Passw0rd!"
     if case == "inactive-user":
-        return CustomerFactory(is_active=False).email, PASSWORD
+        return CustomerFactory.create(is_active=False).email, PASSWORD
     raise AssertionError(case)
 
 

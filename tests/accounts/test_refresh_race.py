@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from ninja_jwt.token_blacklist.models import OutstandingToken
+from pytest_django.live_server_helper import LiveServer
 
 from nexora_testkit.client import tokens_for
 from nexora_testkit.factories import CustomerFactory
@@ -32,8 +33,8 @@ def _refresh(url: str, token: str, start: threading.Barrier) -> tuple[int, str]:
         return error.code, ""
 
 
-def test_concurrent_refreshes_with_one_token_all_succeed_and_rotate_once(live_server) -> None:
-    user = CustomerFactory()
+def test_concurrent_refreshes_with_one_token_all_succeed_and_rotate_once(live_server: LiveServer) -> None:
+    user = CustomerFactory.create()
     refresh = tokens_for(user).refresh
     start = threading.Barrier(RACERS)
     with ThreadPoolExecutor(RACERS) as pool:

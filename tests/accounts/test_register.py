@@ -145,7 +145,7 @@ def test_register_emoji_name_round_trips() -> None:
 @pytest.mark.django_db
 @pytest.mark.parametrize("email", ["taken@example.com", "TAKEN@EXAMPLE.COM", "Taken@Example.com", "tAkEn@eXaMpLe.CoM"])
 def test_register_taken_email_any_case_409(email: str) -> None:
-    CustomerFactory(email="taken@example.com")
+    CustomerFactory.create(email="taken@example.com")
     before = table_counts()
 
     response = register(email=email)
@@ -162,7 +162,7 @@ def test_register_taken_email_any_case_409(email: str) -> None:
 )
 def test_register_taken_email_checked_last(overrides: dict[str, str], status: int) -> None:
     """Checks run 403, 422, then 409: a taken e-mail is reported only for an otherwise valid sign-up."""
-    CustomerFactory(email=NEW_EMAIL)
+    CustomerFactory.create(email=NEW_EMAIL)
     before = table_counts()
 
     response = register(**overrides)

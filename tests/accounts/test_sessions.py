@@ -70,7 +70,7 @@ def test_ending_a_session_stops_its_refresh_token_only(customer: User) -> None:
 def test_ending_a_session_that_is_not_a_live_one_of_yours_is_404(customer: User, whose: str) -> None:
     mine = log_in(customer)
     if whose == "another user's":
-        session_id = AccessToken(log_in(CustomerFactory())["access"])["sid"]
+        session_id = AccessToken(log_in(CustomerFactory.create())["access"])["sid"]
     elif whose == "ended":
         other = log_in(customer)
         session_id = AccessToken(other["access"])["sid"]
@@ -155,7 +155,7 @@ def test_an_admin_lists_and_ends_a_users_sessions(admin_client: ApiClient, custo
 
 @pytest.mark.parametrize("method", ["get", "delete"])
 def test_a_customer_may_not_see_or_end_anothers_sessions(customer_client: ApiClient, method: str) -> None:
-    other = CustomerFactory()
+    other = CustomerFactory.create()
     log_in(other)
     response = getattr(customer_client, method)(f"/api/users/{other.pk}/sessions/")
 

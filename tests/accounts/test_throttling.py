@@ -249,7 +249,7 @@ def test_a_device_token_stops_working(customer: User, change: str) -> None:
         email = "moved@example.com"
         User.objects.filter(pk=customer.pk).update(email=email)
     if change == "other_address":
-        email = CustomerFactory().email  # the same password as `customer`: only the address differs
+        email = CustomerFactory.create().email  # the same password as `customer`: only the address differs
     if change == "garbage":
         device_token = "not.a-token"
     for n in range(LIMIT + 1):

@@ -64,7 +64,7 @@ def test_the_same_key_with_another_body_is_422(customer_client: ApiClient) -> No
 
 
 def test_keys_are_per_caller(db: None) -> None:
-    one, two = CustomerFactory(), CustomerFactory()
+    one, two = CustomerFactory.create(), CustomerFactory.create()
     assert create(ApiClient(one), {"title": "Mine"}).status_code == 201
     assert create(ApiClient(two), {"title": "Mine"}).status_code == 201
     assert sorted(Task.objects.values_list("owner_id", flat=True)) == sorted([one.pk, two.pk])
@@ -158,6 +158,7 @@ def test_a_retry_after_the_client_was_cut_off_creates_one_task(server: Http) -> 
     token = signed_in(server)
     body = json.dumps({"title": "Cut off"}).encode()
     url = urlsplit(server.base)
+    assert url.port is not None
     with socket.create_connection((url.hostname, url.port)) as cut_off:  # sends, never reads the answer
         cut_off.sendall(
             f"POST {TASKS} HTTP/1.1\r\nHost: {url.hostname}\r\nAuthorization: Bearer {token}\r\n"

@@ -71,7 +71,7 @@ class LogOutput:
 @pytest.fixture
 def log_output() -> Iterator[LogOutput]:
     handler = next(handler for handler in logging.getLogger().handlers if handler.get_name() == "console")
-    assert isinstance(handler.formatter, JsonFormatter)
+    assert isinstance(handler, logging.StreamHandler) and isinstance(handler.formatter, JsonFormatter)
     buffer = io.StringIO()
     previous = handler.setStream(buffer)
     try:
@@ -118,7 +118,8 @@ def test_one_json_line_per_request_with_exact_fields(
         "client": "127.0.0.1",
     }
     assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
-    assert datetime.fromisoformat(line["timestamp"]).utcoffset().total_seconds() == 0
+    offset = datetime.fromisoformat(line["timestamp"]).utcoffset()
+    assert offset is not None and offset.total_seconds() == 0
 
 
 @pytest.mark.parametrize(
@@ -215,7 +216,7 @@ def test_every_line_of_a_request_carries_its_id(customer: User, anon_client: Api
 
 
 def test_audit_lines_are_structured(customer: User, log_output: LogOutput) -> None:
-    admin = AdminFactory()
+    admin = AdminFactory.create()
     admin_client, anon = ApiClient(admin), ApiClient()
 
     anon.post("/api/login/", {"email": customer.email, "password": "Wrong-Passw0rd-guess"})
@@ -298,7 +299,10 @@ def test_failed_login_digest_is_stable_per_address_and_not_the_address(customer:
 
 
 def test_no_password_token_or_hash_is_ever_logged(db: None, log_output: LogOutput) -> None:
-    customer, admin = CustomerFactory(), AdminFactory()  # made before capturing: factory-boy logs its fields
+    customer, admin = (
+        CustomerFactory.create(),
+        AdminFactory.create(),
+    )  # made before capturing: factory-boy logs its fields
     admin_pair = ApiClient().authenticate(admin)
     admin_client = ApiClient(HTTP_AUTHORIZATION=f"Bearer {admin_pair.access}")
     anon = ApiClient()
@@ -385,11 +389,20 @@ def test_django_request_warning_has_the_path_only(customer: User, log_output: Lo
 # --- the formatter -------------------------------------------------------------------------------
 
 
+class Recorder(logging.Handler):
+    """Keeps the records it is handed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 def test_formatter_writes_one_line_whatever_the_record_holds() -> None:
     logger = logging.getLogger("nexora.test.formatter")
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
+    handler = Recorder()
     logger.addHandler(handler)
     try:
         try:
@@ -403,7 +416,7 @@ def test_formatter_writes_one_line_whatever_the_record_holds() -> None:
     finally:
         logger.removeHandler(handler)
 
-    [text] = [JsonFormatter().format(record) for record in records]
+    [text] = [JsonFormatter().format(record) for record in handler.records]
     assert "\n" not in text
     entry = json.loads(text)
     assert entry["message"] == 'two\nlines "quoted"'

@@ -220,7 +220,7 @@ def test_no_origin_is_allowed_by_default(db: None) -> None:
 
 
 def test_admin_session_cookie_without_bearer_is_401_and_writes_nothing(db: None) -> None:
-    staff_admin = AdminFactory(staff=True)
+    staff_admin = AdminFactory.create(staff=True)
     browser = Client(enforce_csrf_checks=True)
     browser.get("/admin/login/")
     csrf_token = browser.cookies["csrftoken"].value

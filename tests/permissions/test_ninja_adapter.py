@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from ninja import NinjaAPI, Router
+from ninja.decorators import DecoratorMode
 from ninja.operation import Operation
 
 from permissions.ninja_adapter import NinjaMismatch, on_bind, verify
@@ -50,8 +51,8 @@ def test_auth_callbacks_no_longer_read_refuses(monkeypatch: pytest.MonkeyPatch) 
 def test_decorator_given_something_else_than_the_operation_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
     real_add_decorator = NinjaAPI.add_decorator
 
-    def add_wrapped(self: NinjaAPI, decorator: Callable[..., Any], mode: str = "operation") -> None:
-        real_add_decorator(self, lambda run: decorator(partial(run)), mode)  # type: ignore[arg-type]
+    def add_wrapped(self: NinjaAPI, decorator: Callable[..., Any], mode: DecoratorMode = "operation") -> None:
+        real_add_decorator(self, lambda run: decorator(partial(run)), mode)
 
     monkeypatch.setattr(NinjaAPI, "add_decorator", add_wrapped)
     api = NinjaAPI(urls_namespace="adapter-mismatch")

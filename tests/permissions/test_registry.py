@@ -13,7 +13,7 @@ from accounts.roles import Role
 from nexora_testkit.client import ApiClient
 from permissions.exceptions import AlreadyRegistered, UnknownPolicy, UnknownRole
 from permissions.policies import AUTHENTICATED, PUBLIC
-from permissions.registry import PolicyRegistry, policies
+from permissions.registry import Policy, PolicyRegistry, policies
 from tests.permissions.default_matrix import DEFAULT_MATRIX, default_permissions
 
 
@@ -132,6 +132,7 @@ def test_override_roles_regrants_assign_to_customer(
     response = customer_client.post("/api/tasks/", payload)
     assert response.status_code == 201, response.content
     assert response.json()["assignee_id"] == seller.pk
+    assert customer_client.user is not None
     assert response.json()["owner_id"] == customer_client.user.pk
 
 
@@ -162,7 +163,7 @@ def test_override_unknown_role_raises(restore_roles: None) -> None:
 
 
 @pytest.mark.parametrize("builtin", [PUBLIC, AUTHENTICATED], ids=str)
-def test_override_builtin_access_policy_is_refused(restore_roles: None, builtin: object) -> None:
+def test_override_builtin_access_policy_is_refused(restore_roles: None, builtin: Policy) -> None:
     with pytest.raises(ImproperlyConfigured):
         policies.override_roles({str(builtin): [Role.ADMIN]})
     assert policies.roles_for(builtin) == list(Role)

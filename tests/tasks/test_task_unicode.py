@@ -59,7 +59,7 @@ def test_non_bmp_title_and_description_round_trip(customer_client: ApiClient, te
 
 
 def test_non_bmp_text_round_trips_through_patch(customer_client: ApiClient, customer: User) -> None:
-    task = TaskFactory(owner=customer, title="plain", description="plain")
+    task = TaskFactory.create(owner=customer, title="plain", description="plain")
     title, description = "🦄 𠜎 𝕳", "🧪" * 10_000  # noqa: RUF001  (look-alike letters on purpose)
 
     response = customer_client.patch(task_url(task.pk), {"title": title, "description": description})
@@ -132,9 +132,9 @@ def test_search_for_non_bmp_text_matches_only_that_text(
     customer_client: ApiClient, customer: User, search: str, expected: list[str]
 ) -> None:
     tasks = {
-        "grin": TaskFactory(owner=customer, title="😀 grin", description=""),
-        "cat": TaskFactory(owner=customer, title="😺 cat", description=""),
-        "cjk": TaskFactory(owner=customer, title="plain", description="𠜎 ext-b"),
+        "grin": TaskFactory.create(owner=customer, title="😀 grin", description=""),
+        "cat": TaskFactory.create(owner=customer, title="😺 cat", description=""),
+        "cjk": TaskFactory.create(owner=customer, title="plain", description="𠜎 ext-b"),
     }
 
     response = customer_client.get(f"{LIST_URL}?{urlencode({'search': search})}")
