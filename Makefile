@@ -66,7 +66,7 @@ test-mysql: $(VENV)/.installed-dev .env mariadb-up
 	$(TEST_ENV) DATABASE_URL=$(MYSQL_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## What CI runs (.ci/run calls these one by one).
-ci: test test-mysql test-frontend test-fuzz test-deploy bench-smoke
+ci: lint test test-mysql test-frontend test-fuzz test-deploy bench-smoke
 
 mariadb-up:
 	@$(BIN)/python .ci/wait_for_mariadb.py --start
