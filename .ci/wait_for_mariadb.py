@@ -8,7 +8,16 @@ import time
 
 import pymysql
 
-START = ["start-stop-daemon", "--start", "--oknodo", "--background", "--exec", "/usr/sbin/mariadbd", "--", "--user=mysql"]
+START = [
+    "start-stop-daemon",
+    "--start",
+    "--oknodo",
+    "--background",
+    "--exec",
+    "/usr/sbin/mariadbd",
+    "--",
+    "--user=mysql",
+]
 
 
 def reachable() -> bool:

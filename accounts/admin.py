@@ -6,7 +6,8 @@ and deletion are audited, and none of them can remove the last active admin.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from django.contrib import admin, messages
 from django.contrib.admin import actions as django_actions
@@ -32,14 +33,28 @@ from .roles import Role
 #: promotion, so it takes `users.change_role` like a role change does.
 ADMIN_RIGHTS_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
+if TYPE_CHECKING:
+    # Generic only in django-stubs: subscripted at run time they raise TypeError.
+    DjangoUserAdminBase: TypeAlias = DjangoUserAdmin[User]
+    CreationFormBase: TypeAlias = BaseUserCreationForm[User]
+    ChangeFormBase: TypeAlias = DjangoUserChangeForm[User]
+else:
+    DjangoUserAdminBase, CreationFormBase, ChangeFormBase = DjangoUserAdmin, BaseUserCreationForm, DjangoUserChangeForm
 
-def _set_role_action(role: Role):  # type: ignore[no-untyped-def]
+
+def signed_in(request: HttpRequest) -> User:
+    """The user behind an admin request. The site lets only signed-in users in
+    (`PolicyAdminSite.has_permission`), so `request.user` is a User here, never anonymous."""
+    return cast(User, request.user)
+
+
+def _set_role_action(role: Role) -> Callable[[UserAdmin, HttpRequest, QuerySet[User]], None]:
     @admin.action(description=f"Set the role of the selected users to {role.label}", permissions=["change_role"])
     def action(modeladmin: UserAdmin, request: HttpRequest, queryset: QuerySet[User]) -> None:
         changed = 0
         for user in queryset:
             try:
-                services.user_set_role(actor=request.user, user=user, role=role)  # audited like the API
+                services.user_set_role(actor=signed_in(request), user=user, role=role)  # audited like the API
                 changed += 1
             except DomainError as exc:
                 modeladmin.message_user(request, f"{user.email}: {exc.message}", messages.ERROR)
@@ -49,13 +64,13 @@ def _set_role_action(role: Role):  # type: ignore[no-untyped-def]
     return action
 
 
-class UserCreationForm(BaseUserCreationForm):
+class UserCreationForm(CreationFormBase):
     class Meta:
         model = User
         fields = ("email",)
 
 
-class UserChangeForm(DjangoUserChangeForm):
+class UserChangeForm(ChangeFormBase):
     """Unticking "active" goes through the same rules as the API."""
 
     class Meta:
@@ -70,12 +85,15 @@ class UserChangeForm(DjangoUserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(PolicyAdmin, DjangoUserAdmin):
+class UserAdmin(PolicyAdmin, DjangoUserAdminBase):
     """Creating an account takes `users.change`: the add form sets only the email and the
     password, so the new account gets the default role (CUSTOMER) and no admin rights."""
 
     permission_policies = {
-        "view": USERS_VIEW, "add": USERS_CHANGE, "change": USERS_CHANGE, "delete": USERS_DELETE,
+        "view": USERS_VIEW,
+        "add": USERS_CHANGE,
+        "change": USERS_CHANGE,
+        "delete": USERS_DELETE,
         "change_role": USERS_CHANGE_ROLE,
     }
     form = UserChangeForm
@@ -106,10 +124,10 @@ class UserAdmin(PolicyAdmin, DjangoUserAdmin):
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data and not obj.is_active:
-            services.revoke_after_deactivation(actor=request.user, user=obj)
+            services.revoke_after_deactivation(actor=signed_in(request), user=obj)
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:
-        services.user_delete(actor=request.user, user=obj)  # audited; refuses the last active admin
+        services.user_delete(actor=signed_in(request), user=obj)  # audited; refuses the last active admin
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         """One audited `user_delete` per user, all or none (Django's deletes the queryset at once)."""
@@ -142,7 +160,7 @@ class UserAdmin(PolicyAdmin, DjangoUserAdmin):
         for user in sorted(queryset, key=lambda user: user.pk == request.user.pk):
             try:
                 with transaction.atomic():
-                    self.log_deletions(request, [user])
+                    self.log_deletions(request, [user])  # type: ignore[arg-type]  # Django iterates it: a list will do
                     self.delete_model(request, user)
             except LastActiveAdmin as exc:
                 self.message_user(request, f"{user.email}: {exc.message}", messages.ERROR)

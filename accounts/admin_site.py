@@ -9,7 +9,7 @@ Django's "uses the admin" switch, needed but never enough on its own.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -19,6 +19,13 @@ from django.http import HttpRequest
 from permissions.registry import Policy, policies
 
 from .policies import USERS_VIEW
+
+if TYPE_CHECKING:
+    # Generic only in django-stubs (subscripted at run time it raises TypeError); PolicyAdmin
+    # is the base of the admins of any model.
+    ModelAdmin: TypeAlias = admin.ModelAdmin[Any]
+else:
+    ModelAdmin = admin.ModelAdmin
 
 
 def may_enter_admin(user: Any) -> bool:
@@ -51,7 +58,7 @@ class PolicyAdminSite(admin.AdminSite):
         return may_enter_admin(request.user)
 
 
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(ModelAdmin):
     """A ModelAdmin whose permissions are policies of the user's role, not Django's model permissions.
 
     `permission_policies` maps an admin permission (`view`, `add`, `change`, `delete`, or

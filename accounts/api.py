@@ -5,18 +5,19 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from api.pagination import Page
-from api.throttling import Throttled
-from api.prechecks import path_id
 from api.client import client_address
 from api.errors import raises
 from api.idempotency import idempotent
+from api.pagination import Page
+from api.prechecks import path_id
 from api.schemas import EmptyOut
+from api.throttling import Throttled
 from api.types import Id
 from permissions.endpoints import requires
 from permissions.policies import AUTHENTICATED, PUBLIC
 
 from . import selectors, services, tokens
+from .auth import UserRequest
 from .errors import (
     AdminSignupRefused,
     EmailTaken,
@@ -27,6 +28,7 @@ from .errors import (
     UserNotFound,
     WrongPassword,
 )
+from .models import User
 from .policies import USERS_CHANGE, USERS_CHANGE_ROLE, USERS_VIEW
 from .schemas import (
     LoginIn,
@@ -69,28 +71,39 @@ def no_store(response: HttpResponse) -> None:
 # --- sign-up, login, tokens -----------------------------------------------------------
 
 
-@auth_router.post("/register/", auth=None, response={201: UserOut},
-                  operation_id="auth_register", summary="Create an account")
+@auth_router.post(
+    "/register/", auth=None, response={201: UserOut}, operation_id="auth_register", summary="Create an account"
+)
 @requires(PUBLIC)
 @raises(AdminSignupRefused, EmailTaken)
 @idempotent
-def register(request: HttpRequest, payload: RegisterIn) -> Status:
+def register(request: HttpRequest, payload: RegisterIn) -> Status[User]:
     return Status(201, services.user_register(**payload.model_dump()))
 
 
-@auth_router.post("/login/", auth=None, response=LoginOut,
-                  operation_id="auth_login", summary="Log in with email and password")
+@auth_router.post(
+    "/login/", auth=None, response=LoginOut, operation_id="auth_login", summary="Log in with email and password"
+)
 @requires(PUBLIC)
 @raises(LoginFailed, Throttled)
 def login(request: HttpRequest, payload: LoginIn, response: HttpResponse) -> dict[str, object]:
     session = services.login(request=request, client=client_of(request), **payload.model_dump())
     no_store(response)
-    return {"access": session.tokens.access, "refresh": session.tokens.refresh, "user": session.user,
-            "device_token": session.device_token}
+    return {
+        "access": session.tokens.access,
+        "refresh": session.tokens.refresh,
+        "user": session.user,
+        "device_token": session.device_token,
+    }
 
 
-@auth_router.post("/token/refresh/", auth=None, response=TokenPairOut,
-                  operation_id="auth_token_refresh", summary="Exchange a refresh token for a new pair")
+@auth_router.post(
+    "/token/refresh/",
+    auth=None,
+    response=TokenPairOut,
+    operation_id="auth_token_refresh",
+    summary="Exchange a refresh token for a new pair",
+)
 @requires(PUBLIC)
 @raises(InvalidToken)
 def refresh(request: HttpRequest, payload: RefreshIn, response: HttpResponse) -> tokens.TokenPair:
@@ -98,8 +111,13 @@ def refresh(request: HttpRequest, payload: RefreshIn, response: HttpResponse) ->
     return tokens.rotate(payload.refresh, client_of(request))
 
 
-@auth_router.post("/token/verify/", auth=None, response=EmptyOut,
-                  operation_id="auth_token_verify", summary="Check that a token is valid")
+@auth_router.post(
+    "/token/verify/",
+    auth=None,
+    response=EmptyOut,
+    operation_id="auth_token_verify",
+    summary="Check that a token is valid",
+)
 @requires(PUBLIC)
 @raises(InvalidToken)
 def verify(request: HttpRequest, payload: VerifyIn) -> dict[str, object]:
@@ -107,19 +125,24 @@ def verify(request: HttpRequest, payload: VerifyIn) -> dict[str, object]:
     return {}
 
 
-@auth_router.post("/logout/", auth=None, response={204: None},
-                  operation_id="auth_logout", summary="Revoke one refresh token")
+@auth_router.post(
+    "/logout/", auth=None, response={204: None}, operation_id="auth_logout", summary="Revoke one refresh token"
+)
 @requires(PUBLIC)
 @raises(InvalidToken)
-def logout(request: HttpRequest, payload: RefreshIn) -> Status:
+def logout(request: HttpRequest, payload: RefreshIn) -> Status[None]:
     tokens.revoke(payload.refresh)
     return Status(204, None)
 
 
-@auth_router.post("/logout/all/", response={204: None}, operation_id="auth_logout_all",
-                  summary="Revoke every token of the signed-in user")
+@auth_router.post(
+    "/logout/all/",
+    response={204: None},
+    operation_id="auth_logout_all",
+    summary="Revoke every token of the signed-in user",
+)
 @requires(AUTHENTICATED)
-def logout_all(request: HttpRequest) -> Status:
+def logout_all(request: UserRequest) -> Status[None]:
     services.logout_all(user=request.auth)
     return Status(204, None)
 
@@ -129,22 +152,24 @@ def logout_all(request: HttpRequest) -> Status:
 
 @profile_router.get("/", response=UserOut, operation_id="profile_get", summary="The signed-in user")
 @requires(AUTHENTICATED)
-def get_profile(request: HttpRequest) -> object:
+def get_profile(request: UserRequest) -> object:
     return request.auth
 
 
-@profile_router.patch("/", response=UserOut, operation_id="profile_update",
-                      summary="Change the signed-in user's name, phone or address")
+@profile_router.patch(
+    "/", response=UserOut, operation_id="profile_update", summary="Change the signed-in user's name, phone or address"
+)
 @requires(AUTHENTICATED)
-def update_profile(request: HttpRequest, payload: ProfileUpdateIn) -> object:
+def update_profile(request: UserRequest, payload: ProfileUpdateIn) -> object:
     return services.profile_update(user=request.auth, **payload.model_dump(exclude_unset=True))
 
 
-@profile_router.post("/password/", response=TokenPairOut,
-                     operation_id="profile_password_change", summary="Change the password")
+@profile_router.post(
+    "/password/", response=TokenPairOut, operation_id="profile_password_change", summary="Change the password"
+)
 @requires(AUTHENTICATED)
 @raises(WrongPassword)
-def change_password(request: HttpRequest, payload: PasswordChangeIn, response: HttpResponse) -> tokens.TokenPair:
+def change_password(request: UserRequest, payload: PasswordChangeIn, response: HttpResponse) -> tokens.TokenPair:
     no_store(response)
     return services.password_change(user=request.auth, **payload.model_dump())
 
@@ -159,34 +184,39 @@ def list_users(request: HttpRequest, filters: Query[UserFilters]) -> object:
     return selectors.user_list(**filters.model_dump())
 
 
-@users_router.get("/{user_id}/", response=UserOut, operation_id="users_get",
-                  summary="Read a user")
+@users_router.get("/{user_id}/", response=UserOut, operation_id="users_get", summary="Read a user")
 @requires(USERS_VIEW, precheck=user_must_exist)
 @raises(UserNotFound)
 def get_user(request: HttpRequest, user_id: Id) -> object:
     return selectors.user_get(user_id=user_id)
 
 
-@users_router.patch("/{user_id}/", response=UserOut,
-                    operation_id="users_update", summary="Change or (de)activate a user")
+@users_router.patch(
+    "/{user_id}/", response=UserOut, operation_id="users_update", summary="Change or (de)activate a user"
+)
 @requires(USERS_CHANGE, precheck=user_must_exist)
 @raises(UserNotFound, LastActiveAdmin)
-def update_user(request: HttpRequest, user_id: Id, payload: UserUpdateIn) -> object:
+def update_user(request: UserRequest, user_id: Id, payload: UserUpdateIn) -> object:
     user = selectors.user_get(user_id=user_id)
     return services.user_update(actor=request.auth, user=user, **payload.model_dump(exclude_unset=True))
 
 
-@users_router.put("/{user_id}/role/", response=UserOut,
-                  operation_id="users_set_role", summary="Promote or demote a user")
+@users_router.put(
+    "/{user_id}/role/", response=UserOut, operation_id="users_set_role", summary="Promote or demote a user"
+)
 @requires(USERS_CHANGE_ROLE, precheck=user_must_exist)
 @raises(UserNotFound, LastActiveAdmin, OwnRoleRaiseRefused)
-def set_role(request: HttpRequest, user_id: Id, payload: RoleIn) -> object:
+def set_role(request: UserRequest, user_id: Id, payload: RoleIn) -> object:
     user = selectors.user_get(user_id=user_id)
     return services.user_set_role(actor=request.auth, user=user, role=payload.role)
 
 
-@users_router.get("/{user_id}/role-history/", response=list[RoleChangeOut],
-                  operation_id="users_role_history", summary="A user's role changes, newest first")
+@users_router.get(
+    "/{user_id}/role-history/",
+    response=list[RoleChangeOut],
+    operation_id="users_role_history",
+    summary="A user's role changes, newest first",
+)
 @requires(USERS_VIEW, precheck=user_must_exist)
 @raises(UserNotFound)
 @paginate(Page)

@@ -9,6 +9,7 @@ backlog of a million rows never holds a long lock on a table that logins write t
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -22,8 +23,11 @@ BATCH_SIZE = 5_000
 #: still count into it, and a deleted window would restart that count at zero.
 THROTTLE_WINDOW_GRACE = timedelta(minutes=1)
 
+#: The models whose rows are deleted in batches.
+Flushed = TypeVar("Flushed", OutstandingToken, ThrottleWindow, LoginSession)
 
-def _delete_in_batches(queryset: models.QuerySet, batch_size: int) -> int:
+
+def _delete_in_batches(queryset: models.QuerySet[Flushed], batch_size: int) -> int:
     """Delete the rows of `queryset`, `batch_size` primary keys at a time; return how many."""
     model = queryset.model
     deleted = 0

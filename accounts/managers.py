@@ -3,7 +3,7 @@ active admin cannot be deleted, not even in bulk."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.db import models, transaction
@@ -25,7 +25,16 @@ class UserQuerySet(models.QuerySet["User"]):
             return super().delete()
 
 
-class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+if TYPE_CHECKING:
+    # django-stubs types `from_queryset()` only when assigned to a name, and the manager it
+    # makes from the generic BaseUserManager then wants a type argument that does not exist
+    # at run time. What the checker needs to know is that this is User's BaseUserManager.
+    UserManagerBase: TypeAlias = BaseUserManager["User"]
+else:
+    UserManagerBase = BaseUserManager.from_queryset(UserQuerySet)
+
+
+class UserManager(UserManagerBase):
     use_in_migrations = True
 
     @classmethod

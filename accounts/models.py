@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
@@ -14,7 +16,7 @@ from .roles import Role
 class User(AbstractUser):
     """A person who signs in with an e-mail address; `role` decides what the API allows."""
 
-    username = None  # type: ignore[assignment]
+    username = None  # type: ignore[assignment]  # removes AbstractUser's field: the e-mail is the login
     email = models.EmailField("email address", max_length=254, unique=True)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CUSTOMER, db_index=True)
     phone = models.CharField(max_length=32, blank=True, default="")
@@ -25,9 +27,9 @@ class User(AbstractUser):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()  # type: ignore[misc]
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]  # ours (e-mail logins), not auth's
 
     class Meta:
         ordering = ["id"]
@@ -70,6 +72,9 @@ class ThrottleWindow(models.Model):
     key = models.CharField(max_length=255, unique=True)
     count = models.PositiveIntegerField(default=0)
     expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} until {self.expires_at}"
 
 
 class LoginSession(models.Model):

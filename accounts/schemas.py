@@ -8,10 +8,10 @@ from typing import Annotated
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from ninja import Schema
-from pydantic import AfterValidator, StrictBool, WithJsonSchema
+from pydantic import AfterValidator, StrictBool, StrictStr, WithJsonSchema
 
 from api.schemas import RowOut
-from api.types import InputSchema, QueryParams, query_text, text
+from api.types import InputSchema, QueryParams, QueryText, Text
 
 from .managers import UserManager
 from .roles import SELF_SERVICE_ROLES, Role
@@ -27,18 +27,19 @@ def _valid_email(value: str) -> str:
 
 
 Email = Annotated[
-    text(254, min_length=3),
+    StrictStr,
+    Text(254, min_length=3),
     AfterValidator(_valid_email),
     WithJsonSchema({"type": "string", "format": "email", "minLength": 3, "maxLength": 254}),
 ]
 #: Checked for length before hashing: Argon2 on a megabyte "password" is a cheap DoS.
-Password = text(128, min_length=1)
+Password = Annotated[StrictStr, Text(128, min_length=1)]
 #: A password being set: Django's validators decide, but the length floor is published too.
-NewPassword = text(128, min_length=8)
-Name = text(150)
-Phone = text(32)
-Address = text(500)
-Token = text(4096, min_length=1)
+NewPassword = Annotated[StrictStr, Text(128, min_length=8)]
+Name = Annotated[StrictStr, Text(150)]
+Phone = Annotated[StrictStr, Text(32)]
+Address = Annotated[StrictStr, Text(500)]
+Token = Annotated[StrictStr, Text(4096, min_length=1)]
 #: The roles a visitor may choose, as the spec publishes them (CUSTOMER, SELLER). ADMIN still
 #: parses, so that the service answers it with 403 `role_not_allowed`, as the contract says.
 SignupRole = Annotated[
@@ -108,9 +109,9 @@ class RegisterIn(InputSchema):
 
 
 class LoginIn(InputSchema):
-    email: text(254, min_length=1)  # type: ignore[valid-type]
+    email: Annotated[StrictStr, Text(254, min_length=1)]
     password: Password
-    device_token: text(128) | None = None  # type: ignore[valid-type]
+    device_token: Annotated[StrictStr, Text(128)] | None = None
 
 
 class RefreshIn(InputSchema):
@@ -124,10 +125,10 @@ class VerifyIn(InputSchema):
 class ProfileUpdateIn(InputSchema):
     """Only what a user may change about themself; `role`, `email`, ... are a 422."""
 
-    first_name: Name = None  # type: ignore[assignment]
-    last_name: Name = None  # type: ignore[assignment]
-    phone: Phone = None  # type: ignore[assignment]
-    address: Address = None  # type: ignore[assignment]
+    first_name: Name = None  # type: ignore[assignment]  # absent: unchanged; null is still a 422
+    last_name: Name = None  # type: ignore[assignment]  # absent: unchanged; null is still a 422
+    phone: Phone = None  # type: ignore[assignment]  # absent: unchanged; null is still a 422
+    address: Address = None  # type: ignore[assignment]  # absent: unchanged; null is still a 422
 
 
 class PasswordChangeIn(InputSchema):
@@ -136,7 +137,7 @@ class PasswordChangeIn(InputSchema):
 
 
 class UserUpdateIn(ProfileUpdateIn):
-    is_active: StrictBool = None  # type: ignore[assignment]
+    is_active: StrictBool = None  # type: ignore[assignment]  # absent: unchanged; null is still a 422
 
 
 class RoleIn(InputSchema):
@@ -146,4 +147,4 @@ class RoleIn(InputSchema):
 class UserFilters(QueryParams):
     role: Role | None = None
     is_active: bool | None = None
-    search: query_text(100) | None = None  # type: ignore[valid-type]
+    search: Annotated[str, QueryText(100)] | None = None

@@ -39,7 +39,9 @@ def live_sessions(*, user: User, current_id: int | None = None) -> QuerySet[Logi
     """The user's sessions that can still be refreshed, newest first; `current` marks `current_id`."""
     return (
         LoginSession.objects.filter(user=user, ended_at__isnull=True, expires_at__gt=timezone.now())
-        .annotate(current=Case(When(pk=current_id or 0, then=Value(True)), default=Value(False), output_field=BooleanField()))
+        .annotate(
+            current=Case(When(pk=current_id or 0, then=Value(True)), default=Value(False), output_field=BooleanField())
+        )
         .order_by("-created_at", "-id")
     )
 

@@ -10,8 +10,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth import authenticate
-from django.contrib.auth import password_validation
+from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -21,7 +20,15 @@ from api.client import client_address
 
 from . import selectors, tokens
 from .devices import device_token_for, device_token_valid
-from .errors import AdminSignupRefused, EmailTaken, LastActiveAdmin, LoginFailed, OwnRoleRaiseRefused, WeakPassword, WrongPassword
+from .errors import (
+    AdminSignupRefused,
+    EmailTaken,
+    LastActiveAdmin,
+    LoginFailed,
+    OwnRoleRaiseRefused,
+    WeakPassword,
+    WrongPassword,
+)
 from .models import RoleChange, User
 from .roles import SELF_SERVICE_ROLES, Role
 from .throttling import count_login_attempt
@@ -52,8 +59,12 @@ def user_register(
     if role not in SELF_SERVICE_ROLES:
         raise AdminSignupRefused()
     user = User(
-        email=User.objects.normalize_email(email), first_name=first_name, last_name=last_name,
-        role=role, phone=phone, address=address,
+        email=User.objects.normalize_email(email),
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        phone=phone,
+        address=address,
     )
     _validate_password(password, user, "password")
     if User.objects.filter(email=user.email).exists():
@@ -76,7 +87,11 @@ class LoggedIn:
 
 
 def login(
-    *, request: HttpRequest, email: str, password: str, device_token: str | None = None,
+    *,
+    request: HttpRequest,
+    email: str,
+    password: str,
+    device_token: str | None = None,
     client: tokens.Client = tokens.Client(),
 ) -> LoggedIn:
     """Check the credentials (throttled) and open a session.
@@ -93,7 +108,8 @@ def login(
         # account guessed at from many clients, useless to anyone without the secret key.
         email_digest = salted_hmac("nexora.audit.email", email).hexdigest()[:16]
         audit.info(
-            "login failed", extra={"event": "login_failed", "client": client_address(request), "email_digest": email_digest}
+            "login failed",
+            extra={"event": "login_failed", "client": client_address(request), "email_digest": email_digest},
         )
         raise LoginFailed()
     attempt.succeeded()
@@ -141,8 +157,11 @@ def user_set_role(*, actor: User | None, user: User, role: Role) -> User:
     audit.info(
         "role changed",
         extra={
-            "event": "role_changed", "actor_id": actor.pk if actor else None, "user_id": user.pk,
-            "old_role": old_role, "new_role": role,
+            "event": "role_changed",
+            "actor_id": actor.pk if actor else None,
+            "user_id": user.pk,
+            "old_role": old_role,
+            "new_role": role,
         },
     )
     return user
@@ -155,7 +174,8 @@ def revoke_after_deactivation(*, actor: User | None, user: User) -> None:
     """
     tokens.revoke_all(user)
     audit.info(
-        "user deactivated", extra={"event": "user_deactivated", "actor_id": actor.pk if actor else None, "user_id": user.pk}
+        "user deactivated",
+        extra={"event": "user_deactivated", "actor_id": actor.pk if actor else None, "user_id": user.pk},
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -59,7 +59,7 @@ def _count(keys: list[str], rate: Rate, now: datetime) -> list[int]:
             if rows.update(count=F("count") + 1) < len(row_keys):
                 raise _NewWindow()
     except _NewWindow:
-        expires_at = datetime.fromtimestamp((window + 1) * rate.seconds, tz=timezone.utc)
+        expires_at = datetime.fromtimestamp((window + 1) * rate.seconds, tz=UTC)
         for row_key in row_keys:
             _count_one(row_key, expires_at)
         ThrottleWindow.objects.filter(expires_at__lt=now - timedelta(seconds=rate.seconds)).delete()

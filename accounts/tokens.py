@@ -80,7 +80,10 @@ def _new_refresh(user: User, session: LoginSession) -> RefreshToken:
     _stamp(refresh, user, session.pk)
     refresh["exp"] = min(refresh["exp"], int(session.expires_at.timestamp()))
     OutstandingToken.objects.create(
-        user=user, jti=refresh["jti"], token=str(refresh), created_at=refresh.current_time,
+        user=user,
+        jti=refresh["jti"],
+        token=str(refresh),
+        created_at=refresh.current_time,
         expires_at=datetime_from_epoch(refresh["exp"]),
     )
     return refresh
@@ -91,8 +94,13 @@ def start_session(user: User, client: Client = Client()) -> TokenPair:
     now = timezone.now()
     with transaction.atomic():
         session = LoginSession.objects.create(
-            user=user, created_at=now, last_used_at=now, expires_at=now + timedelta(days=settings.JWT_REFRESH_DAYS),
-            user_agent=client.user_agent[:255], ip=client.ip[:64], refresh_jti="",
+            user=user,
+            created_at=now,
+            last_used_at=now,
+            expires_at=now + timedelta(days=settings.JWT_REFRESH_DAYS),
+            user_agent=client.user_agent[:255],
+            ip=client.ip[:64],
+            refresh_jti="",
         )
         refresh = _new_refresh(user, session)
         session.refresh_jti = refresh["jti"]
@@ -182,7 +190,9 @@ def rotate(raw_refresh: str, client: Client = Client()) -> TokenPair:
             session.previous_jti, session.refresh_jti, session.rotated_at = jti, refresh["jti"], now
             session.last_used_at = now
             session.user_agent, session.ip = client.user_agent[:255] or session.user_agent, client.ip[:64] or session.ip
-            session.save(update_fields=["previous_jti", "refresh_jti", "rotated_at", "last_used_at", "user_agent", "ip"])
+            session.save(
+                update_fields=["previous_jti", "refresh_jti", "rotated_at", "last_used_at", "user_agent", "ip"]
+            )
     if copied:
         raise InvalidToken()
     return TokenPair(access=_access(user, session.pk), refresh=str(refresh))

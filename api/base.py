@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ninja import NinjaAPI
 from ninja.errors import ValidationError, ValidationErrorContext
+from ninja.params.models import ParamModel
 
 
 class BaseAPI(NinjaAPI):
-    def validation_error_from_error_contexts(self, error_contexts: list[ValidationErrorContext]) -> ValidationError:
+    def validation_error_from_error_contexts(
+        self, error_contexts: list[ValidationErrorContext[ParamModel]]
+    ) -> ValidationError:
         """Name the client's field in `loc` (`["body", "title"]`), not the Python parameter that
         received the body (`["body", "payload", "title"]`): a client never sees that name."""
         error = super().validation_error_from_error_contexts(error_contexts)
@@ -21,7 +22,7 @@ class BaseAPI(NinjaAPI):
         return error
 
 
-def _single_body_parameter(context: ValidationErrorContext) -> list[Any]:
+def _single_body_parameter(context: ValidationErrorContext[ParamModel]) -> list[str]:
     """The one parameter a request body was parsed into (Ninja nests the body under it)."""
     fields = list(context.model.model_fields)
     return fields if len(fields) == 1 else []

@@ -10,7 +10,9 @@ def client_address(request: HttpRequest) -> str:
     """The caller's address; X-Forwarded-For is believed only for `TRUSTED_PROXY_COUNT` proxies."""
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies > 0:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        header: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        forwarded = [part.strip() for part in header.split(",") if part.strip()]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    address: str = request.META.get("REMOTE_ADDR", "")
+    return address or "unknown"

@@ -20,7 +20,7 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 from ninja.operation import Operation
 
-from permissions.ninja_adapter import input_sources, on_bind
+from permissions.ninja_adapter import add_exception_handler, input_sources, on_bind
 from permissions.openapi import add_error_response
 
 from .exceptions import DomainError, RejectedValue
@@ -110,16 +110,16 @@ def install_errors(
         return response
 
     for error, spec in table.items():
-        api.add_exception_handler(error, _handler(answer, spec))
+        add_exception_handler(api, error, _handler(answer, spec))
 
     def wrapped_parser_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         # Ninja wraps a failure of the body parser in HttpError(400); the cause says what it was.
         cause = exc.__cause__
-        if cause is not None and any(isinstance(cause, error) for error in table):
+        if isinstance(cause, Exception) and any(isinstance(cause, error) for error in table):
             return answer(request, cause, spec_for(table, type(cause)))
         return api.create_response(request, {"detail": str(exc), "code": "bad_request"}, status=exc.status_code)
 
-    api.add_exception_handler(HttpError, wrapped_parser_error)
+    add_exception_handler(api, HttpError, wrapped_parser_error)
     api.add_exception_handler(
         ValidationError,
         lambda request, exc: api.create_response(request, {"detail": exc.errors, "code": VALIDATION_ERROR}, status=422),
@@ -143,18 +143,26 @@ def detail_of(exc: Exception) -> Any:
     return exc.message if isinstance(exc, DomainError) else str(exc)
 
 
-def _handler(answer: Callable[[HttpRequest, Exception, ErrorSpec], HttpResponse], spec: ErrorSpec) -> Any:
+def _handler(
+    answer: Callable[[HttpRequest, Exception, ErrorSpec], HttpResponse], spec: ErrorSpec
+) -> Callable[[HttpRequest, Exception], HttpResponse]:
     return lambda request, exc: answer(request, exc, spec)
 
 
-def _document(operation: Operation, table: ErrorTable, by_source: Mapping[str, Sequence[type[Exception]]],
-              every_operation: Sequence[type[Exception]]) -> None:
+def _document(
+    operation: Operation,
+    table: ErrorTable,
+    by_source: Mapping[str, Sequence[type[Exception]]],
+    every_operation: Sequence[type[Exception]],
+) -> None:
     extra = dict(operation.openapi_extra or {})
     responses = extra.setdefault("responses", {})
     errors: list[type[Exception]] = list(getattr(operation.view_func, RAISES_ATTR, ()))
     sources = input_sources(operation)
     if sources:
-        add_error_response(responses, 422, VALIDATION_ERROR, "the input does not match the schema.", detail=VALIDATION_DETAIL)
+        add_error_response(
+            responses, 422, VALIDATION_ERROR, "the input does not match the schema.", detail=VALIDATION_DETAIL
+        )
     for source in sorted(sources):
         errors += by_source.get(source, ())
     errors += every_operation

@@ -14,7 +14,6 @@ from permissions.policies import PUBLIC
 
 from .errors import DB_RETRY_AFTER_SECONDS
 
-
 logger = logging.getLogger("nexora.api")
 
 router = Router(tags=["operations"])
@@ -44,15 +43,21 @@ def database_reachable() -> bool:
         return False
 
 
-@router.get("/health/", auth=None, response={200: HealthOut, 503: HealthDownOut}, operation_id="health",
-            summary="Is the service and its database up?")
+@router.get(
+    "/health/",
+    auth=None,
+    response={200: HealthOut, 503: HealthDownOut},
+    operation_id="health",
+    summary="Is the service and its database up?",
+)
 @requires(PUBLIC)
-def health(request: HttpRequest, response: HttpResponse) -> Status:
+def health(request: HttpRequest, response: HttpResponse) -> Status[HealthOut | HealthDownOut]:
     # (A comment, not a docstring: Ninja would publish a docstring as the description.)
     # 503 names the part that is down, with the same Retry-After as every other 503.
     if database_reachable():
         return Status(200, HealthOut(status="ok", database="ok"))
     response["Retry-After"] = str(DB_RETRY_AFTER_SECONDS)
-    down = HealthDownOut(status="unavailable", database="unreachable", detail="The database is unreachable.",
-                         code="service_unavailable")
+    down = HealthDownOut(
+        status="unavailable", database="unreachable", detail="The database is unreachable.", code="service_unavailable"
+    )
     return Status(503, down)

@@ -28,7 +28,7 @@ from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.operation import Operation
 
-from permissions.ninja_adapter import on_bind
+from permissions.ninja_adapter import add_exception_handler, on_bind
 
 from .client import client_address
 from .errors import raises
@@ -100,7 +100,7 @@ def install_idempotency(api: NinjaAPI) -> None:
         operation.openapi_extra = extra
         return _recording(run)
 
-    api.add_exception_handler(Replay, replay)
+    add_exception_handler(api, Replay, replay)
     on_bind(api, bind)
 
 
@@ -118,10 +118,12 @@ def _recording(run: Callable[..., Any]) -> Callable[..., Any]:
     """Around the whole operation: one transaction holds the create and the record of its answer."""
 
     def run_in_one_transaction(request: HttpRequest, **path_params: Any) -> HttpResponse:
+        response: HttpResponse
         if HEADER not in request.headers:
-            return run(request, **path_params)
+            response = run(request, **path_params)
+            return response
         with transaction.atomic():
-            response: HttpResponse = run(request, **path_params)
+            response = run(request, **path_params)
             pending: IdempotentRequest | None = getattr(request, _PENDING_ATTR, None)
             if pending is not None:
                 if 200 <= response.status_code < 300:
@@ -168,7 +170,9 @@ def _claim(operation: str, caller: str, key: str, body_digest: str) -> Idempoten
 
 def _caller(request: HttpRequest) -> str:
     user = getattr(request, "auth", None)
-    return f"user:{user.pk}" if getattr(user, "is_authenticated", False) else f"client:{client_address(request)}"
+    if user is not None and getattr(user, "is_authenticated", False):
+        return f"user:{user.pk}"
+    return f"client:{client_address(request)}"
 
 
 def _body_digest(request: HttpRequest) -> str:

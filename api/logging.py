@@ -10,7 +10,7 @@ import json
 import logging
 import math
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 #: The id of the request being served on this thread or task; None outside a request.
@@ -18,7 +18,10 @@ request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 #: What every LogRecord has; anything else on a record came from `extra=` and is logged as a field.
 _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
-    "message", "asctime", "request_id", "taskName",
+    "message",
+    "asctime",
+    "request_id",
+    "taskName",
 }
 
 #: Extras never written out: Django's `django.request` and `django.security` loggers attach the
@@ -62,7 +65,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "timestamp": datetime.fromtimestamp(record.created, tz=timezone.utc).isoformat(timespec="milliseconds"),
+            "timestamp": datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),

@@ -14,3 +14,6 @@ class IdempotentRequest(models.Model):
     response = models.TextField(default="")
     content_type = models.CharField(max_length=100, default="")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"idempotent request {self.fingerprint[:12]} ({self.status or 'in progress'})"

@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponseBase
 
 from .client import client_address
 from .logging import request_id_var
-
 from .middleware import is_api_path
 
 logger = logging.getLogger("nexora.request")
@@ -32,7 +31,10 @@ def authenticated_user_id(request: HttpRequest) -> int | None:
     """Whom the request acted as: the bearer-token user under /api/ (Ninja's `request.auth`;
     the API ignores session cookies), the session user elsewhere (the admin)."""
     user = getattr(request, "auth", None) if is_api_path(request.path) else getattr(request, "user", None)
-    return user.pk if getattr(user, "is_authenticated", False) else None
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    pk: int = user.pk
+    return pk
 
 
 class RequestLogMiddleware:
@@ -50,7 +52,10 @@ class RequestLogMiddleware:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
             logger.info(
-                "%s %s %s", request.method, request.path, response.status_code,
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
                 extra={
                     "method": request.method,
                     "path": request.path,

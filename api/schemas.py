@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ninja import Schema
 from pydantic import BaseModel, ConfigDict
 

@@ -7,12 +7,23 @@ answers an over-long value with an error: a bad value must be a 422 before any q
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
+from annotated_types import GroupedMetadata
 from ninja import Schema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, StringConstraints, WithJsonSchema
 
 #: Largest id a BIGINT primary key can hold; anything above is a 422, not a database error.
 MAX_ID = 2**63 - 1
@@ -28,31 +39,47 @@ def _no_nul(value: str) -> str:
 NO_NUL_PATTERN = "^[^\\u0000]*$"
 
 
-def text(max_length: int, min_length: int = 0) -> type[str]:
-    """A JSON string (no coercion from numbers) of bounded length, without NUL characters."""
-    return Annotated[  # type: ignore[return-value]
-        StrictStr,
-        StringConstraints(min_length=min_length, max_length=max_length),
-        AfterValidator(_no_nul),
-        WithJsonSchema({"type": "string", "minLength": min_length, "maxLength": max_length, "pattern": NO_NUL_PATTERN}),
-    ]
+@dataclass(frozen=True)
+class Text(GroupedMetadata):
+    """A JSON string's limits, `Annotated[StrictStr, Text(150)]`: bounded length, no NUL.
+
+    Pydantic unpacks it (annotated-types' GroupedMetadata) into its three parts, in order.
+    """
+
+    max_length: int
+    min_length: int = 0
+
+    def __iter__(self) -> Iterator[object]:
+        yield StringConstraints(min_length=self.min_length, max_length=self.max_length)
+        yield AfterValidator(_no_nul)
+        yield WithJsonSchema(
+            {"type": "string", "minLength": self.min_length, "maxLength": self.max_length, "pattern": NO_NUL_PATTERN}
+        )
 
 
-def query_text(max_length: int) -> type[str]:
-    """A bounded query-string value without NUL characters."""
-    return Annotated[  # type: ignore[return-value]
-        str,
-        StringConstraints(max_length=max_length),
-        AfterValidator(_no_nul),
-        WithJsonSchema({"type": "string", "maxLength": max_length, "pattern": NO_NUL_PATTERN}),
-    ]
+@dataclass(frozen=True)
+class QueryText(GroupedMetadata):
+    """A query-string value's limits, `Annotated[str, QueryText(100)]`: bounded length, no NUL."""
+
+    max_length: int
+
+    def __iter__(self) -> Iterator[object]:
+        yield StringConstraints(max_length=self.max_length)
+        yield AfterValidator(_no_nul)
+        yield WithJsonSchema({"type": "string", "maxLength": self.max_length, "pattern": NO_NUL_PATTERN})
 
 
 #: An id in a path or query string.
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
 def _json_integer(value: object) -> object:
     """A JSON integer (5 or 5.0, as JSON Schema reads it); never a string or a boolean."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not value.is_integer()):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (isinstance(value, float) and not value.is_integer())
+    ):
         raise PydanticCustomError("int_type", "Input should be a valid integer")
     return int(value)
 

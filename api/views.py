@@ -19,7 +19,7 @@ def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonRespon
     return JsonResponse(error_body(404, "Not found"), status=404)
 
 
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if is_api_path(request.path):
         return JsonResponse(error_body(400, "Bad request."), status=400)
     return defaults.bad_request(request, exception)

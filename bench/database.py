@@ -55,7 +55,9 @@ def server_version(database: BenchDatabase) -> str:
     try:
         with conn.cursor() as cursor:
             cursor.execute("SELECT VERSION()")
-            return f"MariaDB {cursor.fetchone()[0]}"
+            row = cursor.fetchone()
+            assert row is not None, "SELECT VERSION() answers one row"
+            return f"MariaDB {row[0]}"
     finally:
         conn.close()
 

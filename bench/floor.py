@@ -26,7 +26,17 @@ from tasks.models import Task
 from .credentials import BENCH_PASSWORD
 
 USER_FIELDS = ("id", "email", "first_name", "last_name", "role", "phone", "address", "is_active", "date_joined")
-TASK_FIELDS = ("id", "title", "description", "status", "due_date", "owner_id", "assignee_id", "created_at", "updated_at")
+TASK_FIELDS = (
+    "id",
+    "title",
+    "description",
+    "status",
+    "due_date",
+    "owner_id",
+    "assignee_id",
+    "created_at",
+    "updated_at",
+)
 
 
 def _unauthorized() -> JsonResponse:
@@ -39,13 +49,16 @@ def _caller(request: HttpRequest) -> dict[str, Any] | None:
     if scheme.lower() != "bearer" or not token:
         return None
     try:
-        claims = jwt.decode(token, settings.NINJA_JWT["SIGNING_KEY"], algorithms=[settings.NINJA_JWT["ALGORITHM"]])
+        key, algorithm = str(settings.NINJA_JWT["SIGNING_KEY"]), str(settings.NINJA_JWT["ALGORITHM"])
+        claims = jwt.decode(token, key, algorithms=[algorithm])
     except jwt.InvalidTokenError:
         return None
     user_id = claims.get("user_id")
     if claims.get("token_type") != "access" or not isinstance(user_id, int):
         return None
-    user = User.objects.filter(pk=user_id, is_active=True).values(*USER_FIELDS, "token_version").first()
+    user: dict[str, Any] | None = (
+        User.objects.filter(pk=user_id, is_active=True).values(*USER_FIELDS, "token_version").first()
+    )
     if user is None or claims.get("ver") != user.pop("token_version"):
         return None
     return user

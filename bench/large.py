@@ -11,7 +11,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
 
@@ -26,11 +26,13 @@ BLACKLISTED_SHARE = 0.9
 BATCH = 20_000
 STATUSES = ("todo", "in_progress", "done")
 ROLES = (Role.CUSTOMER.value,) * 8 + (Role.SELLER.value,) * 2
-WORDS = "order invoice parcel customer review refund supplier stock photo label".split()
+#: A row to insert: values the database drivers take as query parameters.
+Row = Sequence[bool | int | float | str | None]
+WORDS = ["order", "invoice", "parcel", "customer", "review", "refund", "supplier", "stock", "photo", "label"]
 
 
-def _batches(rows: Iterator[Sequence[object]]) -> Iterator[list[Sequence[object]]]:
-    batch: list[Sequence[object]] = []
+def _batches(rows: Iterator[Row]) -> Iterator[list[Row]]:
+    batch: list[Row] = []
     for row in rows:
         batch.append(row)
         if len(batch) == BATCH:
@@ -40,7 +42,7 @@ def _batches(rows: Iterator[Sequence[object]]) -> Iterator[list[Sequence[object]
         yield batch
 
 
-def _insert(table: str, columns: Sequence[str], rows: Iterator[Sequence[object]], say: Callable[[str], None]) -> None:
+def _insert(table: str, columns: Sequence[str], rows: Iterator[Row], say: Callable[[str], None]) -> None:
     started = time.monotonic()
     quote = connection.ops.quote_name
     sql = f"INSERT INTO {quote(table)} ({', '.join(map(quote, columns))}) VALUES ({', '.join(['%s'] * len(columns))})"
@@ -65,11 +67,14 @@ def _stamp(moment: datetime) -> str:
 
 def load(say: Callable[[str], None] = print) -> None:
     rng = random.Random(20240601)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     year_ago = now - timedelta(days=365)
     password = User.objects.order_by("id").values_list("password", flat=True).first() or "!"
     started = time.monotonic()
-    say(f"Loading {USERS:,} users, {TASKS:,} tasks, {TOKENS:,} outstanding tokens ({BLACKLISTED_SHARE:.0%} blacklisted)...")
+    say(
+        f"Loading {USERS:,} users, {TASKS:,} tasks, {TOKENS:,} outstanding tokens"
+        f" ({BLACKLISTED_SHARE:.0%} blacklisted)..."
+    )
 
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:  # this connection only: a bigger page cache for the load
@@ -82,45 +87,105 @@ def load(say: Callable[[str], None] = print) -> None:
     user_ids = range(first_user, first_user + USERS)
     _insert(
         "accounts_user",
-        ("id", "password", "last_login", "is_superuser", "first_name", "last_name", "is_staff", "is_active",
-         "date_joined", "email", "role", "phone", "address", "token_version"),
-        ((uid, password, None, False, f"First{uid}", f"Last{uid}", False, uid % 50 != 0,
-          _stamp(year_ago + timedelta(seconds=uid * 300)), f"user{uid}@large.bench.test", ROLES[uid % 10],
-          "", "", 0) for uid in user_ids),
+        (
+            "id",
+            "password",
+            "last_login",
+            "is_superuser",
+            "first_name",
+            "last_name",
+            "is_staff",
+            "is_active",
+            "date_joined",
+            "email",
+            "role",
+            "phone",
+            "address",
+            "token_version",
+        ),
+        (
+            (
+                uid,
+                password,
+                None,
+                False,
+                f"First{uid}",
+                f"Last{uid}",
+                False,
+                uid % 50 != 0,
+                _stamp(year_ago + timedelta(seconds=uid * 300)),
+                f"user{uid}@large.bench.test",
+                ROLES[uid % 10],
+                "",
+                "",
+                0,
+            )
+            for uid in user_ids
+        ),
         say,
     )
 
     first_task = _next_id("tasks_task")
     step = timedelta(days=365) / TASKS
 
-    def task_rows() -> Iterator[Sequence[object]]:
+    def task_rows() -> Iterator[Row]:
         for n in range(TASKS):
             created = _stamp(year_ago + step * n)
             assignee = rng.choice(user_ids) if rng.random() < 0.2 else None
             due = (year_ago + timedelta(days=n % 400)).date().isoformat() if n % 3 else None
-            yield (first_task + n, f"{WORDS[n % 10]} {WORDS[(n // 10) % 10]} #{n}", f"Task {n} about {WORDS[n % 7]}.",
-                   STATUSES[n % 3], due, rng.choice(user_ids), assignee, created, created)
+            yield (
+                first_task + n,
+                f"{WORDS[n % 10]} {WORDS[(n // 10) % 10]} #{n}",
+                f"Task {n} about {WORDS[n % 7]}.",
+                STATUSES[n % 3],
+                due,
+                rng.choice(user_ids),
+                assignee,
+                created,
+                created,
+            )
 
-    _insert("tasks_task", ("id", "title", "description", "status", "due_date", "owner_id", "assignee_id",
-                           "created_at", "updated_at"), task_rows(), say)
+    _insert(
+        "tasks_task",
+        ("id", "title", "description", "status", "due_date", "owner_id", "assignee_id", "created_at", "updated_at"),
+        task_rows(),
+        say,
+    )
 
     first_token = _next_id("token_blacklist_outstandingtoken")
     token_step = timedelta(days=7) / TOKENS
 
-    def token_rows() -> Iterator[Sequence[object]]:
+    def token_rows() -> Iterator[Row]:
         for n in range(TOKENS):
             jti = uuid.UUID(int=rng.getrandbits(128), version=4).hex
             created = now - timedelta(days=7) + token_step * n
             # About the length of a real refresh token, unique like one.
             fake = f"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.{jti * 5}.{jti}{n:012d}"
-            yield (first_token + n, rng.choice(user_ids), jti, fake, _stamp(created), _stamp(created + timedelta(days=7)))
+            yield (
+                first_token + n,
+                rng.choice(user_ids),
+                jti,
+                fake,
+                _stamp(created),
+                _stamp(created + timedelta(days=7)),
+            )
 
-    _insert("token_blacklist_outstandingtoken", ("id", "user_id", "jti", "token", "created_at", "expires_at"),
-            token_rows(), say)
+    _insert(
+        "token_blacklist_outstandingtoken",
+        ("id", "user_id", "jti", "token", "created_at", "expires_at"),
+        token_rows(),
+        say,
+    )
 
     blacklisted = int(TOKENS * BLACKLISTED_SHARE)
     first_black = _next_id("token_blacklist_blacklistedtoken")
-    _insert("token_blacklist_blacklistedtoken", ("id", "token_id", "blacklisted_at"),
-            ((first_black + n, first_token + n, _stamp(now - timedelta(days=7) + token_step * n))
-             for n in range(blacklisted)), say)
+    _insert(
+        "token_blacklist_blacklistedtoken",
+        ("id", "token_id", "blacklisted_at"),
+        (
+            (first_black + n, first_token + n, _stamp(now - timedelta(days=7) + token_step * n))
+            for n in range(blacklisted)
+        ),
+        say,
+    )
     say(f"Loaded in {time.monotonic() - started:.0f} s.")

@@ -36,7 +36,6 @@ def ns_per_call(func: Callable[[], object], repeat: int = 7) -> float:
 def main() -> int:
     _setup_django()
     from django.db import connection
-    from django.http import HttpRequest
     from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
@@ -48,16 +47,17 @@ def main() -> int:
 
     user = User(pk=7, email="c@bench.test", role=Role.CUSTOMER)
     task = Task(pk=1, owner_id=8, assignee_id=7, title="t")
-    request = HttpRequest()
-    request.auth = user  # type: ignore[attr-defined]
 
     checks: list[tuple[str, Callable[[], object], bool]] = [
         ("enforce('tasks.view_own', user)  [the per-request guard]", lambda: enforce("tasks.view_own", user), True),
         ("policies.allows(user, TASKS_VIEW_OWN)", lambda: policies.allows(user, TASKS_VIEW_OWN), True),
         ("policies.allows(user, TASKS_ASSIGN)  [denied]", lambda: policies.allows(user, TASKS_ASSIGN), True),
         ("can_view(user, task)  [object rule, assignee]", lambda: can_view(user, task), True),
-        ("policies.visible_q(user, view_any, view_own)  [builds the list filter]",
-         lambda: policies.visible_q(user, TASKS_VIEW_ANY, TASKS_VIEW_OWN), False),
+        (
+            "policies.visible_q(user, view_any, view_own)  [builds the list filter]",
+            lambda: policies.visible_q(user, TASKS_VIEW_ANY, TASKS_VIEW_OWN),
+            False,
+        ),
     ]
     failed = False
     with CaptureQueriesContext(connection) as queries:

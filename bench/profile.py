@@ -22,9 +22,24 @@ _HANDLER = "WSGIHandler.__call__"
 def start(pid: int, duration: float, out: Path) -> subprocess.Popen[bytes]:
     py_spy = Path(sys.executable).with_name("py-spy")
     return subprocess.Popen(
-        [str(py_spy), "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "--rate", "250",
-         "--format", "raw", "--duration", str(max(1, round(duration))), "--output", str(out)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            str(py_spy),
+            "record",
+            "--pid",
+            str(pid),
+            "--subprocesses",
+            "--nonblocking",
+            "--rate",
+            "250",
+            "--format",
+            "raw",
+            "--duration",
+            str(max(1, round(duration))),
+            "--output",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -55,12 +70,14 @@ def summarize(raw: Path, top: int = 25) -> str:
         if start is None:
             continue
         in_django += count
-        for frame in set(frames[start + 1:]):
+        for frame in set(frames[start + 1 :]):
             inclusive[frame] += count
     if not total:
         return "py-spy recorded no sample."
-    lines = [f"{total} samples; {100 * in_django / total:.1f}% inside Django's handler, the rest in gunicorn "
-             "(accept, parse, write, close). Inclusive, below the handler:"]
+    lines = [
+        f"{total} samples; {100 * in_django / total:.1f}% inside Django's handler, the rest in gunicorn "
+        "(accept, parse, write, close). Inclusive, below the handler:"
+    ]
     lines += [f"  {100 * n / total:5.1f}%  {frame}" for frame, n in inclusive.most_common(top)]
     lines.append("Self (the function itself was running):")
     lines += [f"  {100 * n / total:5.1f}%  {frame}" for frame, n in own.most_common(top)]

@@ -116,9 +116,15 @@ class Bench:
             env["BENCH_ACCESS"] = self.tokens[target.token]
         if target.script == "refresh.lua":
             env["BENCH_TOKENS_PREFIX"] = str(self._refresh_pool(pool))
-        return wrkrun.run(url=self.server.http.base + target.path, script=target.script, duration=duration,
-                          connections=self.args.connections, threads=self.args.threads, env=env,
-                          server_pids=self.server_pids)
+        return wrkrun.run(
+            url=self.server.http.base + target.path,
+            script=target.script,
+            duration=duration,
+            connections=self.args.connections,
+            threads=self.args.threads,
+            env=env,
+            server_pids=self.server_pids,
+        )
 
     @property
     def server_pids(self) -> list[int]:
@@ -134,7 +140,10 @@ class Bench:
     def login_tokens(self) -> None:
         from bench import seed
 
-        self.tokens = {"user": seed.access_token(self.seeded.user_id), "writer": seed.access_token(self.seeded.writer_id)}
+        self.tokens = {
+            "user": seed.access_token(self.seeded.user_id),
+            "writer": seed.access_token(self.seeded.writer_id),
+        }
         seed.close_connections()
 
     def check_floor_is_honest(self, chosen: list[Scenario]) -> None:
@@ -146,13 +155,17 @@ class Bench:
             checked.append(scenario.name)
             answers = []
             for which in (API, FLOOR):
-                request = urllib.request.Request(self.server.http.base + scenario.target(which).path,
-                                                 headers={"Authorization": f"Bearer {self.tokens['user']}"})
+                request = urllib.request.Request(
+                    self.server.http.base + scenario.target(which).path,
+                    headers={"Authorization": f"Bearer {self.tokens['user']}"},
+                )
                 with urllib.request.urlopen(request, timeout=10) as answer:
                     answers.append(json.loads(answer.read()))
             if answers[0] != answers[1]:
-                raise SystemExit(f"The floor of {scenario.name} answers differently from the API:\n"
-                                 f"api:   {answers[0]}\nfloor: {answers[1]}")
+                raise SystemExit(
+                    f"The floor of {scenario.name} answers differently from the API:\n"
+                    f"api:   {answers[0]}\nfloor: {answers[1]}"
+                )
         if checked:
             self.say(f"Floor and API answer the same JSON ({', '.join(checked)}).")
 
@@ -169,7 +182,7 @@ class Bench:
                 # Interleaved in short rounds, floor-api then api-floor (ABBA), so the other
                 # load on the machine and its drift hit both alike.
                 for which in scenario.targets[:: 1 if round_no % 2 == 0 else -1]:
-                    recording = (self.args.profile == scenario.name and which == API and round_no == 0)
+                    recording = self.args.profile == scenario.name and which == API and round_no == 0
                     spy = None
                     if recording:
                         raw = self.workdir / f"profile-{label}-{scenario.name}.txt"
@@ -178,16 +191,19 @@ class Bench:
                     result = self.wrk(scenario, which, self.args.duration, pool=pool)
                     if spy is not None:
                         _, err = spy.communicate(timeout=60)
-                        self.profile_text = (profile.summarize(raw) if raw.exists()
-                                             else f"py-spy failed: {err.decode(errors='replace')}")
+                        self.profile_text = (
+                            profile.summarize(raw) if raw.exists() else f"py-spy failed: {err.decode(errors='replace')}"
+                        )
                         self.profile_path = raw
                     results.setdefault((scenario.name, which), Measured(scenario.name, which)).rounds.append(result)
-                    self.say(f"  [{label}] {scenario.name:<8} {which:<5} round {round_no + 1}: "
-                             f"{result.rps:8.1f} req/s  p50 {result.p50_us / 1000:7.2f} ms  "
-                             f"p99 {result.p99_us / 1000:7.2f} ms  CPU {result.cpu_ms_per_request:6.3f} ms/req  "
-                             f"non-2xx {result.failures}"
-                             + (f" (last {result.last_non2xx})" if result.last_non2xx else "")
-                             + (f"  EXHAUSTED {result.exhausted}" if result.exhausted else ""))
+                    self.say(
+                        f"  [{label}] {scenario.name:<8} {which:<5} round {round_no + 1}: "
+                        f"{result.rps:8.1f} req/s  p50 {result.p50_us / 1000:7.2f} ms  "
+                        f"p99 {result.p99_us / 1000:7.2f} ms  CPU {result.cpu_ms_per_request:6.3f} ms/req  "
+                        f"non-2xx {result.failures}"
+                        + (f" (last {result.last_non2xx})" if result.last_non2xx else "")
+                        + (f"  EXHAUSTED {result.exhausted}" if result.exhausted else "")
+                    )
         return results
 
 
@@ -207,8 +223,12 @@ def cpu_ratio(results: dict[tuple[str, str], Measured], name: str) -> float:
 
 
 def table(results: dict[tuple[str, str], Measured], chosen: list[Scenario], title: str) -> list[str]:
-    lines = [title, f"{'scenario':<9} {'target':<6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} "
-                    f"{'API/floor':>10} {'CPU ms/req':>11} {'by CPU':>7}", "-" * 84]
+    lines = [
+        title,
+        f"{'scenario':<9} {'target':<6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} "
+        f"{'API/floor':>10} {'CPU ms/req':>11} {'by CPU':>7}",
+        "-" * 84,
+    ]
     for scenario in chosen:
         for which in scenario.targets:
             m = results[(scenario.name, which)]
@@ -216,15 +236,23 @@ def table(results: dict[tuple[str, str], Measured], chosen: list[Scenario], titl
             if which == API and scenario.floor is not None:
                 ratio = f"{floor_ratio(results, scenario.name):.2f}"
                 by_cpu = f"{cpu_ratio(results, scenario.name):.2f}"
-            lines.append(f"{scenario.name:<9} {which:<6} {m.rps:9.1f} {m.p50_ms:8.2f} {m.p99_ms:8.2f} "
-                         f"{m.failures:8d} {ratio:>10} {m.cpu_ms:11.3f} {by_cpu:>7}")
-    lines.append("API/floor: median over the rounds of API req/s / floor req/s, each pair back to back; "
-                 "by CPU: floor / API server CPU per request.")
+            lines.append(
+                f"{scenario.name:<9} {which:<6} {m.rps:9.1f} {m.p50_ms:8.2f} {m.p99_ms:8.2f} "
+                f"{m.failures:8d} {ratio:>10} {m.cpu_ms:11.3f} {by_cpu:>7}"
+            )
+    lines.append(
+        "API/floor: median over the rounds of API req/s / floor req/s, each pair back to back; "
+        "by CPU: floor / API server CPU per request."
+    )
     return lines
 
 
-def budget(empty: dict[tuple[str, str], Measured], large: dict[tuple[str, str], Measured] | None,
-           chosen: list[Scenario], policy_ok: bool | None) -> tuple[list[str], bool]:
+def budget(
+    empty: dict[tuple[str, str], Measured],
+    large: dict[tuple[str, str], Measured] | None,
+    chosen: list[Scenario],
+    policy_ok: bool | None,
+) -> tuple[list[str], bool]:
     lines, holds = ["Budget:"], True
 
     def check(ok: bool, text: str) -> None:
@@ -237,8 +265,11 @@ def budget(empty: dict[tuple[str, str], Measured], large: dict[tuple[str, str], 
         if name in names:
             ratio = floor_ratio(empty, name)
             floor_name = "the bare hasher" if name == "login" else "the floor"
-            check(ratio >= MIN_FLOOR_RATIO, f"{name}: API at {ratio:.0%} of {floor_name}'s req/s (>= {MIN_FLOOR_RATIO:.0%}; "
-                                            f"by server CPU per request {cpu_ratio(empty, name):.0%})")
+            check(
+                ratio >= MIN_FLOOR_RATIO,
+                f"{name}: API at {ratio:.0%} of {floor_name}'s req/s (>= {MIN_FLOOR_RATIO:.0%}; "
+                f"by server CPU per request {cpu_ratio(empty, name):.0%})",
+            )
     passes = [("empty", empty)] + ([("large", large)] if large else [])
     failures = sum(m.failures for _, res in passes for m in res.values())
     check(failures == 0, f"non-2xx answers (and socket errors) in every scenario: {failures}")
@@ -252,8 +283,9 @@ def budget(empty: dict[tuple[str, str], Measured], large: dict[tuple[str, str], 
     return lines, holds
 
 
-def large_ratios(empty: dict[tuple[str, str], Measured], large: dict[tuple[str, str], Measured],
-                 chosen: list[Scenario]) -> list[str]:
+def large_ratios(
+    empty: dict[tuple[str, str], Measured], large: dict[tuple[str, str], Measured], chosen: list[Scenario]
+) -> list[str]:
     lines = ["Large/empty (API):", f"{'scenario':<9} {'p99 large/empty':>16} {'req/s large/empty':>18}"]
     for scenario in chosen:
         e, g = empty[(scenario.name, API)], large[(scenario.name, API)]
@@ -262,32 +294,49 @@ def large_ratios(empty: dict[tuple[str, str], Measured], large: dict[tuple[str, 
 
 
 def machine(db: database.BenchDatabase) -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
-    mem_kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal"))
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kib = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    return (f"{model}, {os.cpu_count()} CPUs, {mem_kib / 1024 / 1024:.1f} GiB RAM; Python {platform.python_version()}; "
-            f"{database.server_version(db)}; load average at the end {load}")
+    return (
+        f"{model}, {os.cpu_count()} CPUs, {mem_kib / 1024 / 1024:.1f} GiB RAM; Python {platform.python_version()}; "
+        f"{database.server_version(db)}; load average at the end {load}"
+    )
 
 
 # --- main ----------------------------------------------------------------------------------------
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--duration", type=float, default=4, help="seconds per wrk run (default 4)")
-    parser.add_argument("--warmup", type=float, default=2, help="seconds of warm-up per scenario and target (default 2)")
-    parser.add_argument("--rounds", type=int, default=5,
-                        help="measured runs per scenario and target, floor and API interleaved (default 5)")
+    parser.add_argument(
+        "--warmup", type=float, default=2, help="seconds of warm-up per scenario and target (default 2)"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="measured runs per scenario and target, floor and API interleaved (default 5)",
+    )
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (default 4: two per worker)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1: the server needs the cores)")
     parser.add_argument("--database", choices=("sqlite", "mysql"), default="sqlite")
     parser.add_argument("--large", action="store_true", help="then load 100k users, 1M tasks, 1M tokens and run again")
-    parser.add_argument("--scenarios", default=",".join(SCENARIO_NAMES),
-                        help=f"comma-separated subset of {','.join(SCENARIO_NAMES)}")
+    parser.add_argument(
+        "--scenarios", default=",".join(SCENARIO_NAMES), help=f"comma-separated subset of {','.join(SCENARIO_NAMES)}"
+    )
     parser.add_argument("--profile", choices=SCENARIO_NAMES, help="py-spy the API workers during this scenario")
     parser.add_argument("--output", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (SQLite file, logs)")
@@ -317,15 +366,18 @@ def main(argv: list[str] | None = None) -> int:
     }
     os.environ.update(env)
     server = bench_server(workers=args.workers, env=env, log_dir=workdir)
-    print(f"Nexora API benchmark: {args.workers} gunicorn workers, wrk {args.threads} thread(s) x "
-          f"{args.connections} connections, {args.duration:g} s x {args.rounds} rounds per target, {db.describe()}",
-          flush=True)
+    print(
+        f"Nexora API benchmark: {args.workers} gunicorn workers, wrk {args.threads} thread(s) x "
+        f"{args.connections} connections, {args.duration:g} s x {args.rounds} rounds per target, {db.describe()}",
+        flush=True,
+    )
     try:
         import django
         from django.core.management import call_command
 
         django.setup()
-        from bench import large as large_data, seed
+        from bench import large as large_data
+        from bench import seed
 
         call_command("migrate", verbosity=0)
         seeded = seed.seed()
@@ -347,30 +399,54 @@ def main(argv: list[str] | None = None) -> int:
             large = bench.run_pass(chosen, "large")
             server.stop()
 
-        policy = subprocess.run([sys.executable, "-m", "bench.policy_check"], cwd=ROOT, capture_output=True, text=True,
-                                env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
+        policy = subprocess.run(
+            [sys.executable, "-m", "bench.policy_check"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        )
 
-        out = ["", f"Machine: {machine(db)}",
-               f"Command: python -m bench.run {' '.join(sys.argv[1:] if argv is None else argv)}".rstrip(), ""]
+        out = [
+            "",
+            f"Machine: {machine(db)}",
+            f"Command: python -m bench.run {' '.join(sys.argv[1:] if argv is None else argv)}".rstrip(),
+            "",
+        ]
         out += table(empty, chosen, f"Empty database ({db.vendor}): the bench user sees 50 tasks")
         if large is not None:
-            out += ["", *table(large, chosen, f"Large database ({db.vendor}): 100k users, 1M tasks, 1M tokens "
-                                               f"(loaded in {load_seconds:.0f} s)")]
+            out += [
+                "",
+                *table(
+                    large,
+                    chosen,
+                    f"Large database ({db.vendor}): 100k users, 1M tasks, 1M tokens (loaded in {load_seconds:.0f} s)",
+                ),
+            ]
             out += ["", *large_ratios(empty, large, chosen)]
         out += ["", policy.stdout.rstrip()]
         lines, holds = budget(empty, large, chosen, policy.returncode == 0)
-        out += ["", *lines, f"Budget {'holds' if holds else 'does NOT hold'}. "
-                            f"Total time {time.monotonic() - started:.0f} s."]
+        out += [
+            "",
+            *lines,
+            f"Budget {'holds' if holds else 'does NOT hold'}. Total time {time.monotonic() - started:.0f} s.",
+        ]
         if bench.profile_text:
             out += ["", f"Profile of {args.profile} (API), raw stacks in {bench.profile_path}:", bench.profile_text]
         print("\n".join(out), flush=True)
         if args.output:
-            args.output.write_text(json.dumps({
-                "machine": machine(db), "args": {k: str(v) for k, v in vars(args).items()},
-                "empty": {f"{s}/{t}": [asdict(r) for r in m.rounds] for (s, t), m in empty.items()},
-                "large": {f"{s}/{t}": [asdict(r) for r in m.rounds] for (s, t), m in (large or {}).items()},
-                "policy": policy.stdout,
-            }, indent=2))
+            args.output.write_text(
+                json.dumps(
+                    {
+                        "machine": machine(db),
+                        "args": {k: str(v) for k, v in vars(args).items()},
+                        "empty": {f"{s}/{t}": [asdict(r) for r in m.rounds] for (s, t), m in empty.items()},
+                        "large": {f"{s}/{t}": [asdict(r) for r in m.rounds] for (s, t), m in (large or {}).items()},
+                        "policy": policy.stdout,
+                    },
+                    indent=2,
+                )
+            )
         # A non-2xx answer is a broken run whatever the machine's noise: always a failure.
         failed_requests = sum(m.failures for res in (empty, large or {}) for m in res.values())
         return 1 if failed_requests or (args.strict and not holds) else 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ class Target:
     path: str
     script: str
     method: str = "GET"
-    body: dict[str, object] | None = None
+    body: Mapping[str, object] | None = None
     #: Whose access token goes in the Authorization header: "user", "writer" or None.
     token: str | None = "user"
 
@@ -45,21 +46,42 @@ def scenarios(seeded: Seeded) -> list[Scenario]:
     login_body = {"email": BENCH_EMAIL, "password": BENCH_PASSWORD}
     task = f"/api/tasks/{seeded.task_id}/"
     return [
-        Scenario("profile", "GET /api/profile/",
-                 Target("/api/profile/", "get.lua"), Target("/api/bench/floor/profile/", "get.lua")),
-        Scenario("list", "GET /api/tasks/ (page of 20 out of 50)",
-                 Target("/api/tasks/", "get.lua"), Target("/api/bench/floor/tasks/", "get.lua")),
+        Scenario(
+            "profile",
+            "GET /api/profile/",
+            Target("/api/profile/", "get.lua"),
+            Target("/api/bench/floor/profile/", "get.lua"),
+        ),
+        Scenario(
+            "list",
+            "GET /api/tasks/ (page of 20 out of 50)",
+            Target("/api/tasks/", "get.lua"),
+            Target("/api/bench/floor/tasks/", "get.lua"),
+        ),
         Scenario("retrieve", "GET /api/tasks/{id}/", Target(task, "get.lua")),
-        Scenario("create", "POST /api/tasks/",
-                 Target("/api/tasks/", "post_json.lua", "POST",
-                        {"title": "Benchmark task", "description": "Created by wrk."}, token="writer")),
-        Scenario("update", "PATCH /api/tasks/{id}/",
-                 Target(task, "post_json.lua", "PATCH", {"status": "in_progress"})),
-        Scenario("refresh", "POST /api/token/refresh/ (each token used once)",
-                 Target("/api/token/refresh/", "refresh.lua", "POST", token=None)),
-        Scenario("login", "POST /api/login/ vs the bare hasher",
-                 Target("/api/login/", "post_json.lua", "POST", login_body, token=None),
-                 Target("/api/bench/floor/hash/", "post_json.lua", "POST", login_body, token=None)),
+        Scenario(
+            "create",
+            "POST /api/tasks/",
+            Target(
+                "/api/tasks/",
+                "post_json.lua",
+                "POST",
+                {"title": "Benchmark task", "description": "Created by wrk."},
+                token="writer",
+            ),
+        ),
+        Scenario("update", "PATCH /api/tasks/{id}/", Target(task, "post_json.lua", "PATCH", {"status": "in_progress"})),
+        Scenario(
+            "refresh",
+            "POST /api/token/refresh/ (each token used once)",
+            Target("/api/token/refresh/", "refresh.lua", "POST", token=None),
+        ),
+        Scenario(
+            "login",
+            "POST /api/login/ vs the bare hasher",
+            Target("/api/login/", "post_json.lua", "POST", login_body, token=None),
+            Target("/api/bench/floor/hash/", "post_json.lua", "POST", login_body, token=None),
+        ),
     ]
 
 

@@ -10,11 +10,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
-from ninja_jwt.token_blacklist.models import OutstandingToken
-from ninja_jwt.tokens import RefreshToken
-from ninja_jwt.utils import datetime_from_epoch
 
 from accounts import tokens
 from accounts.models import User

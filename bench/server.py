@@ -21,5 +21,10 @@ START_TIMEOUT_SECONDS = 60
 
 def bench_server(*, workers: int, env: dict[str, str], log_dir: Path) -> Gunicorn:
     """A stopped server with `env` on top of this process's environment, logging to log_dir/gunicorn.log."""
-    return Gunicorn({**os.environ, **env}, log_dir, workers=workers, settings_module=SETTINGS_MODULE,
-                    start_timeout=START_TIMEOUT_SECONDS)
+    return Gunicorn(
+        {**os.environ, **env},
+        log_dir,
+        workers=workers,
+        settings_module=SETTINGS_MODULE,
+        start_timeout=START_TIMEOUT_SECONDS,
+    )

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from project.urls import handler400, handler404, handler500, urlpatterns as project_urlpatterns
+from project.urls import handler400, handler404, handler500
+from project.urls import urlpatterns as project_urlpatterns
 
 from . import floor
 
@@ -13,4 +14,4 @@ urlpatterns = [
     *project_urlpatterns,
 ]
 
-__all__ = ["urlpatterns", "handler400", "handler404", "handler500"]
+__all__ = ["handler400", "handler404", "handler500", "urlpatterns"]

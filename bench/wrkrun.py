@@ -50,10 +50,13 @@ def ensure_wrk() -> str:
         return found
     print("wrk is not installed: installing the Debian package...", flush=True)
     sudo = [] if os.geteuid() == 0 else ["sudo"]
-    quiet = {"stdout": subprocess.DEVNULL}
-    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, **quiet)
-    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "wrk"], check=True,
-                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, **quiet)
+    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*sudo, "apt-get", "install", "-y", "-qq", "wrk"],
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        stdout=subprocess.DEVNULL,
+    )
     found = shutil.which("wrk")
     if not found:
         raise RuntimeError("apt-get install wrk did not put wrk on the PATH.")
@@ -76,12 +79,25 @@ def cpu_seconds(pids: Iterable[int]) -> float:
 
 
 def run(
-    *, url: str, script: str, duration: float, connections: int, threads: int, env: dict[str, str],
+    *,
+    url: str,
+    script: str,
+    duration: float,
+    connections: int,
+    threads: int,
+    env: dict[str, str],
     server_pids: Iterable[int] = (),
 ) -> Result:
     command = [
-        ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
-        "-s", str(WRK_DIR / script), url,
+        ensure_wrk(),
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(duration))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(WRK_DIR / script),
+        url,
     ]
     pids = list(server_pids)
     cpu_before = cpu_seconds(pids)

@@ -5,14 +5,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
+from django.http.response import ResponseHeaders
 from django.test import Client
 
 from accounts.models import User
 from accounts.tokens import TokenPair, start_session
 
-__all__ = ["ApiClient", "TokenPair", "auth_header", "tokens_for"]
+__all__ = ["ApiClient", "Response", "TokenPair", "auth_header", "tokens_for"]
 
 
 def tokens_for(user: User) -> TokenPair:
@@ -44,11 +45,30 @@ class ApiClient(Client):
         self.defaults.pop("HTTP_AUTHORIZATION", None)
         self.user = None
 
-    def post(self, path: str, data: Any = None, content_type: str = "application/json", **extra: Any) -> Any:  # type: ignore[override]
+    # JSON by default; the answer typed by what tests read (`Response`). Any override of these
+    # is an [override] error: django-stubs declares Client's own incompatible with RequestFactory's.
+    def post(self, path: str, data: Any = None, content_type: str = "application/json", **extra: Any) -> Response:  # type: ignore[override]  # as Client.post is
         return super().post(path, data, content_type=content_type, **extra)
 
-    def put(self, path: str, data: Any = None, content_type: str = "application/json", **extra: Any) -> Any:  # type: ignore[override]
+    def put(self, path: str, data: Any = None, content_type: str = "application/json", **extra: Any) -> Response:  # type: ignore[override]  # as Client.put is
         return super().put(path, data, content_type=content_type, **extra)
 
-    def patch(self, path: str, data: Any = None, content_type: str = "application/json", **extra: Any) -> Any:  # type: ignore[override]
+    def patch(self, path: str, data: Any = None, content_type: str = "application/json", **extra: Any) -> Response:  # type: ignore[override]  # as Client.patch is
         return super().patch(path, data, content_type=content_type, **extra)
+
+
+class Response(Protocol):
+    """What a test reads of the test client's answer (django-stubs keeps its class private)."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+    @property
+    def headers(self) -> ResponseHeaders: ...
+
+    def __getitem__(self, header: str) -> str: ...
+
+    def json(self) -> Any: ...

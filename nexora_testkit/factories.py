@@ -25,7 +25,7 @@ def password_hash() -> str:
     return make_password(PASSWORD)
 
 
-class UserFactory(DjangoModelFactory):
+class UserFactory(DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -59,7 +59,7 @@ class CustomerFactory(UserFactory):
     customer = True
 
 
-class TaskFactory(DjangoModelFactory):
+class TaskFactory(DjangoModelFactory[Task]):
     class Meta:
         model = Task
 
@@ -71,7 +71,7 @@ class TaskFactory(DjangoModelFactory):
     assignee = None
 
 
-class RoleChangeFactory(DjangoModelFactory):
+class RoleChangeFactory(DjangoModelFactory[RoleChange]):
     class Meta:
         model = RoleChange
 

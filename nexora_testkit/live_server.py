@@ -23,7 +23,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,8 +61,15 @@ class Http:
         self.timeout = timeout
         self.default_headers = dict(headers or {})
 
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None,
-             headers: dict[str, str] | None = None, raw: bytes | None = None) -> Reply:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> Reply:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         request = urllib.request.Request(self.base + path, data=data, method=method)
         if body is not None and raw is None:
@@ -74,8 +81,9 @@ class Http:
         started = time.monotonic()
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return Reply(response.status, _lower(response.headers.items()), response.read(),
-                             time.monotonic() - started)
+                return Reply(
+                    response.status, _lower(response.headers.items()), response.read(), time.monotonic() - started
+                )
         except urllib.error.HTTPError as error:
             return Reply(error.code, _lower(error.headers.items()), error.read(), time.monotonic() - started)
 
@@ -88,7 +96,8 @@ def free_port() -> int:
     """A loopback port nobody listens on right now (the OS picks it)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def wait_until(predicate: Any, timeout: float, interval: float = 0.1, what: str = "condition") -> None:
@@ -120,8 +129,13 @@ def mysql_admin_connection(server_url: str) -> Any:
     import pymysql
 
     config = dj_database_url.parse(server_url)
-    return pymysql.connect(host=config["HOST"] or "127.0.0.1", port=int(config["PORT"] or 3306),
-                           user=config["USER"], password=config["PASSWORD"] or "", connect_timeout=5)
+    return pymysql.connect(
+        host=config["HOST"] or "127.0.0.1",
+        port=int(config["PORT"] or 3306),
+        user=config["USER"],
+        password=config["PASSWORD"] or "",
+        connect_timeout=5,
+    )
 
 
 @contextmanager
@@ -174,8 +188,9 @@ def server_env(database_url: str, **overrides: str) -> dict[str, str]:
 
 
 def migrate(env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env,
-                   check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=120
+    )
 
 
 def child_pids(pid: int) -> set[int]:
@@ -205,9 +220,17 @@ class Gunicorn:
     started again after `stop()`, on the same port.
     """
 
-    def __init__(self, env: dict[str, str], log_dir: Path, *, port: int | None = None, workers: int = 2,
-                 name: str = "gunicorn", settings_module: str = "project.settings",
-                 start_timeout: float = 30) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        log_dir: Path,
+        *,
+        port: int | None = None,
+        workers: int = 2,
+        name: str = "gunicorn",
+        settings_module: str = "project.settings",
+        start_timeout: float = 30,
+    ) -> None:
         self.env = {**env, "DJANGO_SETTINGS_MODULE": settings_module}
         self.port = port or free_port()
         self.workers = workers
@@ -220,13 +243,25 @@ class Gunicorn:
     def start(self) -> Gunicorn:
         """Start and wait (up to `start_timeout` s) until /api/health/ answers 200 and every worker is up."""
         command = [
-            str(GUNICORN), "project.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
+            str(GUNICORN),
+            "project.wsgi",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.workers),
             "--no-control-socket",
         ]
         # A file, not a pipe: a pipe nobody reads fills up and blocks the server's logging.
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL,
-                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -258,18 +293,12 @@ class Gunicorn:
         """Graceful stop (SIGTERM to the group), then SIGKILL whatever is left."""
         if self.process is None:
             return
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
+        with suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-        try:  # workers orphaned by a master that died first
+        with suppress(ProcessLookupError):  # workers orphaned by a master that died first
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         if self.process.poll() is None:
             self.process.wait(timeout=5)
 

@@ -25,11 +25,13 @@ def check_roles_setting(app_configs: Any = None, **kwargs: Any) -> list[checks.C
         return [checks.Error(str(exc), id="permissions.E010")]
     attribute = conf.role_attribute()
     if not hasattr(apps.get_model(settings.AUTH_USER_MODEL), attribute):
-        return [checks.Error(
-            f"PERMISSIONS_ROLE_ATTRIBUTE is {attribute!r}, but {settings.AUTH_USER_MODEL} has no such attribute.",
-            hint="Name the user field that holds the role.",
-            id="permissions.E011",
-        )]
+        return [
+            checks.Error(
+                f"PERMISSIONS_ROLE_ATTRIBUTE is {attribute!r}, but {settings.AUTH_USER_MODEL} has no such attribute.",
+                hint="Name the user field that holds the role.",
+                id="permissions.E011",
+            )
+        ]
     return []
 
 
@@ -42,21 +44,27 @@ def check_every_operation_declares_a_policy(app_configs: Any = None, **kwargs: A
             where = f"{'/'.join(operation.methods)} {operation.path} ({view.__module__}.{view.__name__})"
             name = declared_policy(view)
             if name is None:
-                errors.append(checks.Error(
-                    f"{where} declares no policy.",
-                    hint="Put @requires(<policy>) under the route decorator; public operations name access.public.",
-                    id="permissions.E001",
-                ))
+                errors.append(
+                    checks.Error(
+                        f"{where} declares no policy.",
+                        hint="Put @requires(<policy>) under the route decorator; public operations name access.public.",
+                        id="permissions.E001",
+                    )
+                )
             elif name not in policies:
-                errors.append(checks.Error(
-                    f"{where} names the unknown policy {name!r}.",
-                    hint="Register it in the app's policies.py, or fix the name.",
-                    id="permissions.E002",
-                ))
+                errors.append(
+                    checks.Error(
+                        f"{where} names the unknown policy {name!r}.",
+                        hint="Register it in the app's policies.py, or fix the name.",
+                        id="permissions.E002",
+                    )
+                )
             elif policies.get(name).anonymous == bool(operation.auth_callbacks):
-                errors.append(checks.Error(
-                    f"{where}: policy {name!r} does not match the operation's authentication.",
-                    hint="An operation with auth=None must name access.public, and only it may.",
-                    id="permissions.E003",
-                ))
+                errors.append(
+                    checks.Error(
+                        f"{where}: policy {name!r} does not match the operation's authentication.",
+                        hint="An operation with auth=None must name access.public, and only it may.",
+                        id="permissions.E003",
+                    )
+                )
     return errors

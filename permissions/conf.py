@@ -29,7 +29,9 @@ ROLE_SETTINGS = ("PERMISSIONS_ROLES", "PERMISSIONS_ROLE_ATTRIBUTE")
 def role_enum() -> type[enum.Enum]:
     dotted = getattr(settings, "PERMISSIONS_ROLES", None)
     if not dotted:
-        raise ImproperlyConfigured("PERMISSIONS_ROLES is not set: name the enum of your roles, e.g. 'accounts.roles.Role'.")
+        raise ImproperlyConfigured(
+            "PERMISSIONS_ROLES is not set: name the enum of your roles, e.g. 'accounts.roles.Role'."
+        )
     try:
         roles = import_string(dotted)
     except ImportError as exc:

@@ -19,6 +19,19 @@ from django.http import HttpRequest
 from .registry import PolicyRef, policy_name
 
 F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R", bound=HttpRequest)
+
+
+class AuthenticatedRequest(HttpRequest):
+    """For annotations: the request of an operation whose policy needs a signed-in caller.
+
+    Ninja has set `auth` to what the operation's authenticator returned (the guard answers
+    401 before the view runs otherwise). Ninja passes a plain HttpRequest; nothing makes
+    one of these. A project narrows `auth` to its user model in a subclass.
+    """
+
+    auth: object
+
 
 #: The checks of an endpoint that need no valid input (does the object exist for this
 #: caller? may they touch these fields?), `precheck(request, path_params)`. They run only
@@ -31,12 +44,18 @@ ALSO_ATTR = "__policy_also__"
 PRECHECK_ATTR = "__policy_precheck__"
 
 
-def requires(ref: PolicyRef, *, also: Iterable[PolicyRef] = (), precheck: Precheck | None = None) -> Callable[[F], F]:
+def requires(
+    ref: PolicyRef,
+    *,
+    also: Iterable[PolicyRef] = (),
+    precheck: Callable[[R, dict[str, Any]], object] | None = None,
+) -> Callable[[F], F]:
     """Declare the policy an endpoint needs (put it under the route decorator).
 
     `also` names the policies its service checks on the objects or fields it touches (a
     403 naming one of them is possible even when the endpoint's own policy is held); they
-    are documented with it.
+    are documented with it. `precheck` is a `Precheck`, whose request may be annotated with
+    a narrower class (an `AuthenticatedRequest`).
     """
     name = policy_name(ref)
     others = tuple(policy_name(other) for other in also)

@@ -31,7 +31,7 @@ from ninja.operation import Operation
 
 from .endpoints import declared_also, declared_policy, declared_precheck
 from .exceptions import PolicyDenied
-from .ninja_adapter import on_bind
+from .ninja_adapter import add_exception_handler, on_bind
 from .openapi import add_error_response
 from .registry import policies
 
@@ -67,14 +67,16 @@ def install(api: NinjaAPI, *, www_authenticate: str = "Bearer") -> None:
         return api.create_response(request, body, status=403)
 
     on_bind(api, bind)
-    api.add_exception_handler(AuthenticationError, not_authenticated)
-    api.add_exception_handler(PolicyDenied, denied)
+    add_exception_handler(api, AuthenticationError, not_authenticated)
+    add_exception_handler(api, PolicyDenied, denied)
 
 
 def bound_operations(api: NinjaAPI) -> list[Operation]:
     """Every operation of an API the layer is installed on (binding its routers if need be)."""
     if api not in _operations:
-        raise ImproperlyConfigured("The permission layer is not installed on this API: call permissions.ninja.install(api).")
+        raise ImproperlyConfigured(
+            "The permission layer is not installed on this API: call permissions.ninja.install(api)."
+        )
     api.urls  # noqa: B018  (binds the routers)
     return list(_operations[api])
 
@@ -111,7 +113,7 @@ class PolicyGuard:
 class AsyncPolicyGuard(PolicyGuard):
     """The same for an async authenticator on an async operation (ninja awaits it)."""
 
-    async def __call__(self, request: HttpRequest) -> Any:  # type: ignore[override]  # async twin
+    async def __call__(self, request: HttpRequest) -> Any:
         for authenticate in self.authenticators:
             user = authenticate(request)
             if inspect.isawaitable(user):
@@ -135,8 +137,10 @@ def _named_like(base: type[PolicyGuard], name: str) -> type[PolicyGuard]:
 
 def _is_async(callback: Callable[..., Any]) -> bool:
     call = getattr(callback, "__call__", None)  # noqa: B004
-    return inspect.iscoroutinefunction(callback) or inspect.iscoroutinefunction(call) or bool(
-        getattr(callback, "is_async", False)
+    return (
+        inspect.iscoroutinefunction(callback)
+        or inspect.iscoroutinefunction(call)
+        or bool(getattr(callback, "is_async", False))
     )
 
 
@@ -170,11 +174,16 @@ def document(operation: Operation, name: str, also: tuple[str, ...] = ()) -> Non
     extra["x-policy"] = {"name": policy.name, "description": policy.description, "roles": roles}
     responses = extra.setdefault("responses", {})
     if operation.auth_callbacks:
-        add_error_response(responses, 401, NOT_AUTHENTICATED, "no valid access token (missing, malformed, expired or revoked).")
+        add_error_response(
+            responses, 401, NOT_AUTHENTICATED, "no valid access token (missing, malformed, expired or revoked)."
+        )
     denied = ([] if policy.anonymous or policy.builtin else [policy.name]) + list(also)
     if denied:
         add_error_response(
-            responses, 403, PERMISSION_DENIED, "the caller lacks the policy named in `policy`.",
+            responses,
+            403,
+            PERMISSION_DENIED,
+            "the caller lacks the policy named in `policy`.",
             extra={"policy": {"type": "string", "enum": denied}},
         )
     operation.openapi_extra = extra
@@ -201,11 +210,11 @@ def _with_precheck(operation: Operation, run: Callable[..., Any], precheck: Call
         return response
 
     def run_with_precheck(request: HttpRequest, **path_params: Any) -> HttpResponse:
-        response = run(request, **path_params)
+        response: HttpResponse = run(request, **path_params)
         return answer(request, response, path_params) if response.status_code == 422 else response
 
     async def run_with_precheck_async(request: HttpRequest, **path_params: Any) -> HttpResponse:
-        response = await run(request, **path_params)
+        response: HttpResponse = await run(request, **path_params)
         if response.status_code != 422:
             return response
         return await sync_to_async(answer)(request, response, path_params)

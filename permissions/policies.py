@@ -2,12 +2,8 @@
 
 from .registry import EVERY_ROLE, policies
 
-PUBLIC = policies.register(
-    "access.public", "Anyone, signed in or not.", EVERY_ROLE, builtin=True, anonymous=True
-)
+PUBLIC = policies.register("access.public", "Anyone, signed in or not.", EVERY_ROLE, builtin=True, anonymous=True)
 AUTHENTICATED = policies.register(
     "access.authenticated", "Any signed-in user, whatever the role.", EVERY_ROLE, builtin=True
 )
-PERMISSIONS_VIEW = policies.register(
-    "permissions.view", "Read the policy matrix of this deployment.", EVERY_ROLE
-)
+PERMISSIONS_VIEW = policies.register("permissions.view", "Read the policy matrix of this deployment.", EVERY_ROLE)

@@ -12,7 +12,7 @@ filter querysets with the very rule the policy declares instead of a copy of it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 
 from django.db.models import Q
 
@@ -21,7 +21,7 @@ QBuilder = Callable[[Any], Q]
 
 
 class Rule:
-    __slots__ = ("_test", "_q", "name")
+    __slots__ = ("_q", "_test", "name")
 
     def __init__(self, test: Predicate, name: str, q: QBuilder | None = None) -> None:
         self._test = test
@@ -63,7 +63,15 @@ def _combine(left: Rule, right: Rule, op: Callable[[Q, Q], Q]) -> QBuilder | Non
     return lambda user: op(left.to_q(user), right.to_q(user))
 
 
-def rule(test: Predicate | None = None, *, q: QBuilder | None = None) -> Any:
+@overload
+def rule(test: Predicate, *, q: QBuilder | None = None) -> Rule: ...
+
+
+@overload
+def rule(test: None = None, *, q: QBuilder | None = None) -> Callable[[Predicate], Rule]: ...
+
+
+def rule(test: Predicate | None = None, *, q: QBuilder | None = None) -> Rule | Callable[[Predicate], Rule]:
     """Decorator: `@rule` or `@rule(q=lambda user: Q(owner=user))` on `def f(user, obj) -> bool`."""
 
     def wrap(func: Predicate) -> Rule:

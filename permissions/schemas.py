@@ -28,5 +28,3 @@ class MatrixOut(Schema):
 class HeldPermissionsOut(Schema):
     role: RoleName
     permissions: list[str]
-
-

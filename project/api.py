@@ -21,13 +21,13 @@ from tasks.api import router as tasks_router
 from .errors import BEARER_CHALLENGE, BODY_ERRORS, ERRORS, EVERY_OPERATION_ERRORS, QUERY_ERRORS
 
 
-
 def new_api(*, auth: Any = None, **kwargs: Any) -> BaseAPI:
     """A NinjaAPI configured as this service's: bearer tokens, strict JSON, the error table and
     the permission layer. Tests build throwaway APIs with it, so they behave as the real one."""
     api = BaseAPI(auth=auth or JWTBearer(), parser=StrictJSONParser(), renderer=ApiJSONRenderer(), **kwargs)
-    install_errors(api, ERRORS, body_errors=BODY_ERRORS, query_errors=QUERY_ERRORS,
-                   every_operation=EVERY_OPERATION_ERRORS)
+    install_errors(
+        api, ERRORS, body_errors=BODY_ERRORS, query_errors=QUERY_ERRORS, every_operation=EVERY_OPERATION_ERRORS
+    )
     install_idempotency(api)
     permission_layer.install(api, www_authenticate=BEARER_CHALLENGE)
     return api

@@ -40,20 +40,41 @@ ERRORS: ErrorTable = {
     AdminSignupRefused: ErrorSpec(403, "role_not_allowed", "the ADMIN role cannot be chosen at sign-up."),
     OwnRoleRaiseRefused: ErrorSpec(403, "own_role_raise", "nobody may raise their own role."),
     WrongPassword: ErrorSpec(400, "wrong_password", "the current password given is wrong."),
-    LoginFailed: ErrorSpec(401, "invalid_credentials", "unknown email, wrong password or inactive account.",
-                           headers={"WWW-Authenticate": BEARER_CHALLENGE}),
-    InvalidToken: ErrorSpec(401, "not_authenticated", "the token is malformed, expired or revoked.",
-                            headers={"WWW-Authenticate": BEARER_CHALLENGE}),
+    LoginFailed: ErrorSpec(
+        401,
+        "invalid_credentials",
+        "unknown email, wrong password or inactive account.",
+        headers={"WWW-Authenticate": BEARER_CHALLENGE},
+    ),
+    InvalidToken: ErrorSpec(
+        401,
+        "not_authenticated",
+        "the token is malformed, expired or revoked.",
+        headers={"WWW-Authenticate": BEARER_CHALLENGE},
+    ),
     Throttled: ErrorSpec(429, "throttled", "too many attempts; retry after `Retry-After` seconds."),
     BodyNotJson: ErrorSpec(415, "unsupported_media_type", "the body is not sent as application/json."),
     RequestDataTooBig: ErrorSpec(413, "request_too_large", "the body is over the size limit (1 MiB)."),
-    TooManyFieldsSent: ErrorSpec(400, "too_many_fields", "the query string has too many fields.",
-                                 detail="The query string has too many fields."),
-    OperationalError: ErrorSpec(503, "service_unavailable", "the database is unreachable; retry later.",
-                                headers=UNAVAILABLE, detail=DATABASE_DOWN, log=True),
+    TooManyFieldsSent: ErrorSpec(
+        400, "too_many_fields", "the query string has too many fields.", detail="The query string has too many fields."
+    ),
+    OperationalError: ErrorSpec(
+        503,
+        "service_unavailable",
+        "the database is unreachable; retry later.",
+        headers=UNAVAILABLE,
+        detail=DATABASE_DOWN,
+        log=True,
+    ),
     # A dropped connection surfaces as InterfaceError, which is not an OperationalError.
-    InterfaceError: ErrorSpec(503, "service_unavailable", "the database is unreachable; retry later.",
-                              headers=UNAVAILABLE, detail=DATABASE_DOWN, log=True),
+    InterfaceError: ErrorSpec(
+        503,
+        "service_unavailable",
+        "the database is unreachable; retry later.",
+        headers=UNAVAILABLE,
+        detail=DATABASE_DOWN,
+        log=True,
+    ),
 }
 
 #: What any operation with a JSON body can answer, with query parameters, and at all.

@@ -210,9 +210,7 @@ PERMISSIONS_ROLE_ATTRIBUTE = "role"
 # Per-deployment changes to the policy matrix: {"tasks.assign": ["ADMIN", "SELLER",
 # "CUSTOMER"]}. An unknown policy or role stops start-up (UnknownPolicy / UnknownRole).
 try:
-    PERMISSIONS_POLICY_ROLES: dict[str, list[str]] = json.loads(
-        os.environ.get("PERMISSIONS_POLICY_ROLES", "") or "{}"
-    )
+    PERMISSIONS_POLICY_ROLES: dict[str, list[str]] = json.loads(os.environ.get("PERMISSIONS_POLICY_ROLES", "") or "{}")
 except json.JSONDecodeError as exc:
     raise ImproperlyConfigured(f"PERMISSIONS_POLICY_ROLES is not valid JSON: {exc}") from exc
 # The NinjaAPI objects whose every operation must declare a policy (permissions.E001).

@@ -4,8 +4,9 @@ and its routes."""
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from .api import api
 from api.views import api_not_found
+
+from .api import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -16,7 +16,10 @@ class TaskAdmin(PolicyAdmin):
     """Adding a task here takes `tasks.change_any`: the form sets any owner and assignee."""
 
     permission_policies = {
-        "view": TASKS_VIEW_ANY, "add": TASKS_CHANGE_ANY, "change": TASKS_CHANGE_ANY, "delete": TASKS_DELETE_ANY,
+        "view": TASKS_VIEW_ANY,
+        "add": TASKS_CHANGE_ANY,
+        "change": TASKS_CHANGE_ANY,
+        "delete": TASKS_DELETE_ANY,
     }
     list_display = ["title", "status", "owner", "assignee", "due_date", "created_at"]
     list_filter = ["status", "due_date", "created_at"]

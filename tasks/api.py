@@ -1,14 +1,14 @@
 """Router of the tasks endpoints: schema in, selector or service, schema out."""
 
-from django.http import HttpRequest
 from ninja import Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from api.pagination import Page
-from api.prechecks import path_id, raw_id, raw_json_object
+from accounts.auth import UserRequest
 from api.errors import raises
 from api.idempotency import idempotent
+from api.pagination import Page
+from api.prechecks import path_id, raw_id, raw_json_object
 from api.types import Id
 from permissions.endpoints import requires
 
@@ -24,63 +24,67 @@ router = Router(tags=["tasks"])
 # Prechecks: what can be refused without valid input is refused first (403, 404, then 422).
 
 
-def task_must_be_visible(request: HttpRequest, path_params: dict[str, object]) -> Task | None:
+def task_must_be_visible(request: UserRequest, path_params: dict[str, object]) -> Task | None:
     task_id = path_id(path_params, "task_id")
     return None if task_id is None else selectors.task_get_visible_to(user=request.auth, task_id=task_id)
 
 
-def update_allowed(request: HttpRequest, path_params: dict[str, object]) -> None:
+def update_allowed(request: UserRequest, path_params: dict[str, object]) -> None:
     task = task_must_be_visible(request, path_params)
     if task is not None:
         body = raw_json_object(request)
-        services.authorize_update(actor=request.auth, task=task, fields=set(body) & set(TaskUpdateIn.model_fields),
-                                  assignee_id=raw_id(body.get("assignee_id")))
+        services.authorize_update(
+            actor=request.auth,
+            task=task,
+            fields=set(body) & set(TaskUpdateIn.model_fields),
+            assignee_id=raw_id(body.get("assignee_id")),
+        )
 
 
-def assignment_allowed(request: HttpRequest, path_params: dict[str, object]) -> None:
+def assignment_allowed(request: UserRequest, path_params: dict[str, object]) -> None:
     services.authorize_assignment(actor=request.auth, assignee_id=raw_id(raw_json_object(request).get("assignee_id")))
 
 
-@router.get("/", response=list[TaskOut], operation_id="tasks_list",
-            summary="Tasks you own or are assigned (all of them with tasks.view_any)")
+@router.get(
+    "/",
+    response=list[TaskOut],
+    operation_id="tasks_list",
+    summary="Tasks you own or are assigned (all of them with tasks.view_any)",
+)
 @requires(TASKS_VIEW_OWN)
 @paginate(Page)
-def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> object:
+def list_tasks(request: UserRequest, filters: Query[TaskFilters]) -> object:
     # Rows, not model instances: the page is only serialized (docs/performance.md).
     return selectors.task_list_visible_to(user=request.auth, fields=TaskOut.model_fields, **filters.model_dump())
 
 
-@router.post("/", response={201: TaskOut}, operation_id="tasks_create",
-             summary="Create a task you own")
+@router.post("/", response={201: TaskOut}, operation_id="tasks_create", summary="Create a task you own")
 @requires(TASKS_CREATE, also=[TASKS_ASSIGN], precheck=assignment_allowed)
 @raises(AssigneeUnavailable)
 @idempotent
-def create_task(request: HttpRequest, payload: TaskCreateIn) -> Status:
+def create_task(request: UserRequest, payload: TaskCreateIn) -> Status[Task]:
     return Status(201, services.task_create(owner=request.auth, **payload.model_dump()))
 
 
-@router.get("/{task_id}/", response=TaskOut, operation_id="tasks_get",
-            summary="Read a task")
+@router.get("/{task_id}/", response=TaskOut, operation_id="tasks_get", summary="Read a task")
 @requires(TASKS_VIEW_OWN, precheck=task_must_be_visible)
 @raises(TaskNotFound)
-def get_task(request: HttpRequest, task_id: Id) -> object:
+def get_task(request: UserRequest, task_id: Id) -> object:
     return selectors.task_get_visible_to(user=request.auth, task_id=task_id)
 
 
-@router.patch("/{task_id}/", response=TaskOut, operation_id="tasks_update",
-              summary="Change a task")
+@router.patch("/{task_id}/", response=TaskOut, operation_id="tasks_update", summary="Change a task")
 @requires(TASKS_CHANGE_OWN, also=[TASKS_CHANGE_ANY, TASKS_ASSIGN], precheck=update_allowed)
 @raises(TaskNotFound, AssigneeUnavailable)
-def update_task(request: HttpRequest, task_id: Id, payload: TaskUpdateIn) -> object:
+def update_task(request: UserRequest, task_id: Id, payload: TaskUpdateIn) -> object:
     task = selectors.task_get_visible_to(user=request.auth, task_id=task_id)
     return services.task_update(actor=request.auth, task=task, **payload.model_dump(exclude_unset=True))
 
 
-@router.delete("/{task_id}/", response={204: None}, operation_id="tasks_delete",
-               summary="Delete a task")
+@router.delete("/{task_id}/", response={204: None}, operation_id="tasks_delete", summary="Delete a task")
 @requires(TASKS_DELETE_OWN, precheck=task_must_be_visible)
 @raises(TaskNotFound)
-def delete_task(request: HttpRequest, task_id: Id) -> Status:
+def delete_task(request: UserRequest, task_id: Id) -> Status[None]:
     task = selectors.task_get_visible_to(user=request.auth, task_id=task_id)
     services.task_delete(actor=request.auth, task=task)
     return Status(204, None)

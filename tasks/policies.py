@@ -28,9 +28,13 @@ def is_assignee(user: User, task: Task) -> bool:
 STAFF = [Role.ADMIN, Role.SELLER]
 ADMIN = [Role.ADMIN]
 
-TASKS_VIEW_OWN = policies.register("tasks.view_own", "Read tasks you own or are assigned.", EVERY_ROLE, is_owner | is_assignee)
+TASKS_VIEW_OWN = policies.register(
+    "tasks.view_own", "Read tasks you own or are assigned.", EVERY_ROLE, is_owner | is_assignee
+)
 TASKS_CREATE = policies.register("tasks.create", "Create tasks.", EVERY_ROLE)
-TASKS_CHANGE_OWN = policies.register("tasks.change_own", "Change tasks you own; as assignee, only their status.", EVERY_ROLE, is_owner | is_assignee)
+TASKS_CHANGE_OWN = policies.register(
+    "tasks.change_own", "Change tasks you own; as assignee, only their status.", EVERY_ROLE, is_owner | is_assignee
+)
 TASKS_DELETE_OWN = policies.register("tasks.delete_own", "Delete tasks you own.", EVERY_ROLE, is_owner)
 TASKS_ASSIGN = policies.register("tasks.assign", "Assign tasks to other users.", STAFF)
 TASKS_VIEW_ANY = policies.register("tasks.view_any", "Read every task.", ADMIN)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import StrictStr
 
 from api.schemas import RowOut
-from api.types import BodyDate, BodyId, Id, InputSchema, QueryParams, query_text, text
+from api.types import BodyDate, BodyId, Id, InputSchema, QueryParams, QueryText, Text
 
 from .models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Task
 
-Title = text(TITLE_MAX_LENGTH, min_length=1)
-Description = text(DESCRIPTION_MAX_LENGTH)
+Title = Annotated[StrictStr, Text(TITLE_MAX_LENGTH, min_length=1)]
+Description = Annotated[StrictStr, Text(DESCRIPTION_MAX_LENGTH)]
 Ordering = Literal["created_at", "-created_at", "due_date", "-due_date", "title", "-title"]
 
 
@@ -38,9 +40,9 @@ class TaskCreateIn(InputSchema):
 class TaskUpdateIn(InputSchema):
     """Only the fields sent are changed; `due_date` and `assignee_id` may be set to null."""
 
-    title: Title = None  # type: ignore[assignment]
-    description: Description = None  # type: ignore[assignment]
-    status: Task.Status = None  # type: ignore[assignment]
+    title: Title = None  # type: ignore[assignment]  # absent: unchanged; null is still a 422
+    description: Description = None  # type: ignore[assignment]  # absent: unchanged; null is still a 422
+    status: Task.Status = None  # type: ignore[assignment]  # absent: unchanged; null is still a 422
     due_date: BodyDate | None = None
     assignee_id: BodyId | None = None
 
@@ -48,5 +50,5 @@ class TaskUpdateIn(InputSchema):
 class TaskFilters(QueryParams):
     status: Task.Status | None = None
     assignee_id: Id | None = None
-    search: query_text(200) | None = None  # type: ignore[valid-type]
+    search: Annotated[str, QueryText(200)] | None = None
     ordering: Ordering = "-created_at"

@@ -9,7 +9,6 @@ from django.db.models import Q, QuerySet
 from accounts.models import User
 from permissions.registry import policies
 
-
 from .errors import TaskNotFound
 from .models import Task
 from .policies import TASKS_VIEW_ANY, TASKS_VIEW_OWN, can_view

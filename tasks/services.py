@@ -13,7 +13,15 @@ from permissions.registry import policies
 
 from .errors import AssigneeUnavailable
 from .models import Task
-from .policies import TASKS_ASSIGN, TASKS_CHANGE_ANY, TASKS_DELETE_OWN, can_change_all_fields, can_change_status, can_delete
+from .policies import (
+    TASKS_ASSIGN,
+    TASKS_CHANGE_ANY,
+    TASKS_DELETE_OWN,
+    can_change_all_fields,
+    can_change_status,
+    can_delete,
+)
+
 
 def authorize_assignment(*, actor: User, assignee_id: object, current_id: int | None = None) -> None:
     """Assigning anyone but yourself (or the current assignee again) needs tasks.assign."""
@@ -55,8 +63,14 @@ def task_create(
     assignee = _active_assignee(assignee_id)
     now = timezone.now()
     return Task.objects.create(
-        owner=owner, title=title, description=description, status=status, due_date=due_date, assignee=assignee,
-        created_at=now, updated_at=now,
+        owner=owner,
+        title=title,
+        description=description,
+        status=status,
+        due_date=due_date,
+        assignee=assignee,
+        created_at=now,
+        updated_at=now,
     )
 
 

@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from django.http import HttpResponse
+from nexora_testkit.client import Response
 
 VALIDATION_ITEM_KEYS = {"loc", "msg", "type"}
 
 #: What /api/health/ and every other operation answer while the database is down.
-HEALTH_DOWN = {"status": "unavailable", "database": "unreachable", "detail": "The database is unreachable.",
-               "code": "service_unavailable"}
+HEALTH_DOWN = {
+    "status": "unavailable",
+    "database": "unreachable",
+    "detail": "The database is unreachable.",
+    "code": "service_unavailable",
+}
 UNAVAILABLE = {"detail": "The service is temporarily unavailable.", "code": "service_unavailable"}
 
 
-def assert_json(response: HttpResponse, status: int) -> Any:
+def assert_json(response: Response, status: int) -> Any:
     """The status, a JSON content type, and the decoded body."""
     assert response.status_code == status, (response.status_code, response.content[:500])
     assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
     return response.json()
 
 
-def assert_validation_error(response: HttpResponse, *locs: list[str | int]) -> list[dict[str, Any]]:
+def assert_validation_error(response: Response, *locs: Sequence[str | int]) -> list[dict[str, Any]]:
     """A 422 in Ninja's shape; every `loc` given is among the errors' locations."""
     body = assert_json(response, 422)
     assert set(body) == {"detail", "code"} and body["code"] == "validation_error", body
@@ -37,7 +42,7 @@ def assert_validation_error(response: HttpResponse, *locs: list[str | int]) -> l
     return errors
 
 
-def assert_error(response: HttpResponse, status: int, code: str, **expected: Any) -> dict[str, Any]:
+def assert_error(response: Response, status: int, code: str, **expected: Any) -> dict[str, Any]:
     """An error answer: the status, exactly `detail` (a text) and `code`, plus any `expected` keys."""
     body = assert_json(response, status)
     assert set(body) == {"detail", "code", *expected}, body

@@ -12,6 +12,7 @@ accepts new ones but relays nothing, like a database server that stopped answeri
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -33,10 +34,8 @@ class _Pair:
             return
         self.closed.set()
         for sock in (self.downstream, self.upstream):
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
 
 
@@ -69,8 +68,9 @@ class TcpProxy:
         listener.listen(64)
         self.port = listener.getsockname()[1]
         self._listener = listener
-        self._accept_thread = threading.Thread(target=self._accept_loop, args=(listener,),
-                                               name=f"tcp-proxy-accept-{self.port}", daemon=True)
+        self._accept_thread = threading.Thread(
+            target=self._accept_loop, args=(listener,), name=f"tcp-proxy-accept-{self.port}", daemon=True
+        )
         self._accept_thread.start()
         return self
 
@@ -79,10 +79,8 @@ class TcpProxy:
         listener, self._listener = self._listener, None
         if listener is not None:
             # shutdown() wakes the thread blocked in accept(); close() alone may not.
-            try:
+            with contextlib.suppress(OSError):
                 listener.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             listener.close()
         if self._accept_thread is not None:
             self._accept_thread.join(timeout=5)
@@ -109,10 +107,8 @@ class TcpProxy:
         for _ in range(2):  # a backlog of 0 still queues one connection; fill it
             filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             filler.setblocking(False)
-            try:
+            with contextlib.suppress(BlockingIOError):
                 filler.connect(("127.0.0.1", self.port))
-            except BlockingIOError:
-                pass
             self._blackhole_sockets.append(filler)
 
     def hang(self) -> None:

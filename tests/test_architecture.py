@@ -95,8 +95,11 @@ def test_imports_follow_the_arrows(package: str) -> None:
 
 
 def test_permissions_uses_only_its_libraries() -> None:
-    outside = {top: places for top, places in imports_of("permissions").items()
-               if top not in sys.stdlib_module_names and top not in PERMISSIONS_LIBRARIES}
+    outside = {
+        top: places
+        for top, places in imports_of("permissions").items()
+        if top not in sys.stdlib_module_names and top not in PERMISSIONS_LIBRARIES
+    }
     assert not outside, f"permissions/ may use only {sorted(PERMISSIONS_LIBRARIES)} and the standard library: {outside}"
 
 

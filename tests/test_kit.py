@@ -13,9 +13,14 @@ from nexora_testkit.client import ApiClient, TokenPair
 from nexora_testkit.factories import PASSWORD, RoleChangeFactory, TaskFactory, UserFactory
 
 
-@pytest.mark.parametrize(("fixture", "role"), [
-    ("customer_client", Role.CUSTOMER), ("seller_client", Role.SELLER), ("admin_client", Role.ADMIN),
-])
+@pytest.mark.parametrize(
+    ("fixture", "role"),
+    [
+        ("customer_client", Role.CUSTOMER),
+        ("seller_client", Role.SELLER),
+        ("admin_client", Role.ADMIN),
+    ],
+)
 def test_role_clients_are_signed_in_as_their_role(request: pytest.FixtureRequest, fixture: str, role: Role) -> None:
     client: ApiClient = request.getfixturevalue(fixture)
     response = client.get("/api/profile/")
@@ -28,15 +33,17 @@ def test_anonymous_client_has_no_token(anon_client: ApiClient) -> None:
     assert response.status_code == 401
 
 
-def test_auth_header_signs_in_a_plain_django_client(auth_header: Callable[[User], dict[str, str]],
-                                                    seller: User) -> None:
+def test_auth_header_signs_in_a_plain_django_client(
+    auth_header: Callable[[User], dict[str, str]], seller: User
+) -> None:
     response = Client().get("/api/profile/", headers=auth_header(seller))
     assert response.status_code == 200
     assert response.json()["email"] == seller.email
 
 
-def test_tokens_for_gives_a_pair_that_refreshes(tokens_for: Callable[[User], TokenPair], customer: User,
-                                                anon_client: ApiClient) -> None:
+def test_tokens_for_gives_a_pair_that_refreshes(
+    tokens_for: Callable[[User], TokenPair], customer: User, anon_client: ApiClient
+) -> None:
     pair = tokens_for(customer)
     assert Client().get("/api/profile/", headers={"Authorization": f"Bearer {pair.access}"}).status_code == 200
     response = anon_client.post("/api/token/refresh/", {"refresh": pair.refresh})
@@ -45,16 +52,16 @@ def test_tokens_for_gives_a_pair_that_refreshes(tokens_for: Callable[[User], Tok
 
 
 def test_factory_users_log_in_with_the_known_password(anon_client: ApiClient, db: None) -> None:
-    user = UserFactory(seller=True)
+    user = UserFactory.create(seller=True)
     response = anon_client.post("/api/login/", {"email": user.email, "password": PASSWORD})
     assert response.status_code == 200
     assert response.json()["user"]["role"] == "SELLER"
 
 
 def test_factories_make_unique_emails_and_linked_rows(db: None) -> None:
-    emails = {UserFactory().email for _ in range(20)}
+    emails = {UserFactory.create().email for _ in range(20)}
     assert len(emails) == 20
-    task = TaskFactory(assignee=UserFactory())
+    task = TaskFactory.create(assignee=UserFactory.create())
     assert task.owner_id != task.assignee_id and task.owner.role == Role.CUSTOMER
-    change = RoleChangeFactory()
+    change = RoleChangeFactory.create()
     assert change.user_id is not None and change.old_role != change.new_role

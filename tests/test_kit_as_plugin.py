@@ -28,7 +28,7 @@ OUTSIDE_INI = """\
 DJANGO_SETTINGS_MODULE = project.settings
 """
 OUTSIDE_HELPERS = 'TITLE = "Made by an outside suite"\n'
-OUTSIDE_TEST = '''\
+OUTSIDE_TEST = """\
 from tests.helpers import TITLE
 
 
@@ -41,7 +41,7 @@ def test_customer_client_creates_a_task(customer_client, customer):
 def test_admin_client_is_the_kits_api_client(admin_client):
     response = admin_client.get("/api/profile/")
     assert (response.status_code, response.json()["role"]) == (200, "ADMIN")
-'''
+"""
 
 
 def write_outside_project(folder: Path) -> Path:
@@ -63,7 +63,8 @@ def fake_installation(folder: Path) -> Path:
     dist_info.mkdir(parents=True)
     (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: nexora-api\nVersion: 0\n")
     (dist_info / "entry_points.txt").write_text(
-        "[pytest11]\n" + "".join(f"{name} = {target}\n" for name, target in entry_points.items()))
+        "[pytest11]\n" + "".join(f"{name} = {target}\n" for name, target in entry_points.items())
+    )
     return dist_info.parent
 
 
@@ -75,8 +76,14 @@ def run_outside_suite(project: Path, python_path: list[Path], *args: str) -> sub
         "DATABASE_URL": f"sqlite:///{project / 'db.sqlite3'}",
     }
     env.pop("PYTEST_ADDOPTS", None)
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *UNRELATED_PLUGINS, *args], cwd=project,
-                          env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *UNRELATED_PLUGINS, *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def assert_two_passed(result: subprocess.CompletedProcess[str]) -> None:

@@ -38,20 +38,35 @@ def checkout(tmp_path: Path) -> Path:
 
 def clean_env(**overrides: str) -> dict[str, str]:
     """The suite's environment without anything that would configure Django behind the test's back."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("DJANGO_", "DATABASE_URL", "PYTHON_DOTENV", "MAKE", "MFLAGS"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "PYTHON_DOTENV", "MAKE", "MFLAGS"))
+    }
     return {**env, **overrides}
 
 
 def make(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["make", f"PYTHON={sys.executable}", *args], cwd=root, env=clean_env(),
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        ["make", f"PYTHON={sys.executable}", *args],
+        cwd=root,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def manage(root: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """`.venv/bin/python manage.py ...` as the README writes it, in `root`."""
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=root, env=clean_env(**env),
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=root,
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_make_writes_env_once_with_only_a_random_key(tmp_path: Path) -> None:
@@ -85,8 +100,14 @@ def test_readme_manage_py_commands_run_with_only_the_env_file(tmp_path: Path) ->
     result = manage(root, "migrate", "--noinput", **database)  # runs `check` first
     assert result.returncode == 0, result.stderr
     for email in ("root@example.com", "ada@example.com"):
-        result = manage(root, "createsuperuser", "--noinput", **database, DJANGO_SUPERUSER_EMAIL=email,
-                        DJANGO_SUPERUSER_PASSWORD="long-and-unique-1")
+        result = manage(
+            root,
+            "createsuperuser",
+            "--noinput",
+            **database,
+            DJANGO_SUPERUSER_EMAIL=email,
+            DJANGO_SUPERUSER_PASSWORD="long-and-unique-1",
+        )
         assert result.returncode == 0, result.stderr
     result = manage(root, "set_role", "ada@example.com", "SELLER", **database)
     assert result.returncode == 0, result.stderr

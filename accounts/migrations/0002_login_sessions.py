@@ -6,30 +6,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LoginSession',
+            name="LoginSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField()),
-                ('last_used_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField(db_index=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('user_agent', models.CharField(blank=True, default='', max_length=255)),
-                ('ip', models.CharField(blank=True, default='', max_length=64)),
-                ('refresh_jti', models.CharField(max_length=255)),
-                ('previous_jti', models.CharField(blank=True, default='', max_length=255)),
-                ('rotated_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='login_sessions', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField()),
+                ("last_used_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField(db_index=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("user_agent", models.CharField(blank=True, default="", max_length=255)),
+                ("ip", models.CharField(blank=True, default="", max_length=64)),
+                ("refresh_jti", models.CharField(max_length=255)),
+                ("previous_jti", models.CharField(blank=True, default="", max_length=255)),
+                ("rotated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="login_sessions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['user', 'ended_at', 'expires_at'], name='accounts_lo_user_id_082087_idx')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["user", "ended_at", "expires_at"], name="accounts_lo_user_id_082087_idx")
+                ],
             },
         ),
     ]

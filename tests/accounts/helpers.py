@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from django.http import HttpResponse
-
 from accounts.models import RoleChange, ThrottleWindow, User
+from nexora_testkit.client import Response
 from tests.assertions import VALIDATION_ITEM_KEYS, assert_json, assert_validation_error
 
 __all__ = ["VALIDATION_ITEM_KEYS", "assert_json", "assert_validation_error"]  # re-exported for the accounts tests
@@ -33,12 +33,14 @@ CODE_OF_STATUS = {
 }
 
 
-def assert_detail(response: HttpResponse, status: int, detail: str | None = None, code: str | None = None) -> str:
+def assert_detail(response: Response, status: int, detail: str | None = None, code: str | None = None) -> str:
     """An error body: exactly `detail` (that message, if given) and `code` (that one, or the
     status's usual one), plus `policy` on a policy 403."""
     body = assert_json(response, status)
     expected_code = code or CODE_OF_STATUS.get(status)
-    assert set(body) == ({"detail", "code", "policy"} if body.get("code") == "permission_denied" else {"detail", "code"}), body
+    assert set(body) == (
+        {"detail", "code", "policy"} if body.get("code") == "permission_denied" else {"detail", "code"}
+    ), body
     assert isinstance(body["detail"], str) and body["detail"], body
     if expected_code is not None:
         assert body["code"] == expected_code, body
@@ -47,14 +49,12 @@ def assert_detail(response: HttpResponse, status: int, detail: str | None = None
     return str(body["detail"])
 
 
-def assert_unauthorized(response: HttpResponse, detail: str | None = None, code: str | None = None) -> str:
+def assert_unauthorized(response: Response, detail: str | None = None, code: str | None = None) -> str:
     if code is None and detail == LOGIN_FAILED["detail"]:
         code = LOGIN_FAILED["code"]
     message = assert_detail(response, 401, detail, code)
     assert response["WWW-Authenticate"].startswith("Bearer"), response.headers
     return message
-
-
 
 
 def assert_user_body(body: dict[str, Any], user: User) -> None:
@@ -71,7 +71,7 @@ def assert_user_body(body: dict[str, Any], user: User) -> None:
     assert body["is_active"] == user.is_active
 
 
-def user_row(user: User) -> dict[str, Any]:
+def user_row(user: User) -> Mapping[str, Any]:
     """Every column of a user as stored now (compare before and after a refused write)."""
     return User.objects.filter(pk=user.pk).values().get()
 

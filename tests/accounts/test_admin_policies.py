@@ -5,23 +5,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from django.contrib import admin as django_admin
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth import SESSION_KEY
-from django.http import HttpResponse
 from django.test import Client
+from django.test.utils import ContextList
 
 from accounts import services
 from accounts.errors import LastActiveAdmin
 from accounts.models import RoleChange, User
 from accounts.roles import Role
+from nexora_testkit.client import ApiClient
+from nexora_testkit.factories import (
+    PASSWORD,
+    AdminFactory,
+    CustomerFactory,
+    RoleChangeFactory,
+    TaskFactory,
+)
 from permissions.registry import policies
 from tasks.models import Task
-from nexora_testkit.client import ApiClient
-from nexora_testkit.factories import PASSWORD, AdminFactory, CustomerFactory, RoleChangeFactory, SellerFactory, TaskFactory
 
 AUDIT = "nexora.audit"
 INDEX = "/admin/"
@@ -42,14 +48,21 @@ def site_for(user: User) -> Client:
     return client
 
 
-def shown_messages(response: HttpResponse) -> list[str]:
+class AdminPage(Protocol):
+    """What these tests read of the test client's answer to an admin page."""
+
+    @property
+    def context(self) -> ContextList | dict[str, Any]: ...
+
+
+def shown_messages(response: AdminPage) -> list[str]:
     return [str(message) for message in response.context["messages"]]
 
 
 @pytest.fixture
 def staff_admin(db: None) -> User:
     """An ADMIN with both of Django's flags, as `createsuperuser` makes one."""
-    return AdminFactory(staff=True)
+    return AdminFactory.create(staff=True)
 
 
 @pytest.fixture
@@ -64,9 +77,14 @@ def override_roles() -> Iterator[Any]:
 def audit_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, object]]:
     """The audit records logged, as the fields the JSON formatter writes out."""
     return [
-        {"message": record.getMessage(), "event": getattr(record, "event", None),
-         "actor_id": getattr(record, "actor_id", None), "user_id": getattr(record, "user_id", None)}
-        for record in caplog.records if record.name == AUDIT
+        {
+            "message": record.getMessage(),
+            "event": getattr(record, "event", None),
+            "actor_id": getattr(record, "actor_id", None),
+            "user_id": getattr(record, "user_id", None),
+        }
+        for record in caplog.records
+        if record.name == AUDIT
     ]
 
 
@@ -74,7 +92,7 @@ def audit_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, object]]:
 
 
 def test_user_delete_method_refuses_last_active_admin(admin: User) -> None:
-    AdminFactory(is_active=False)  # an inactive admin does not count
+    AdminFactory.create(is_active=False)  # an inactive admin does not count
 
     with pytest.raises(LastActiveAdmin):
         admin.delete()
@@ -94,7 +112,7 @@ def test_user_delete_method_reads_the_role_as_stored(admin: User) -> None:
 
 
 def test_user_delete_method_deletes_an_admin_when_another_remains(admin: User) -> None:
-    other = AdminFactory()
+    other = AdminFactory.create()
 
     admin.delete()
 
@@ -102,8 +120,8 @@ def test_user_delete_method_deletes_an_admin_when_another_remains(admin: User) -
 
 
 def test_queryset_delete_refuses_taking_every_active_admin(admin: User) -> None:
-    other = AdminFactory()
-    customer = CustomerFactory()
+    other = AdminFactory.create()
+    customer = CustomerFactory.create()
 
     with pytest.raises(LastActiveAdmin):
         User.objects.all().delete()
@@ -135,8 +153,8 @@ def test_user_delete_service_deletes_and_audits_ids_only(
     admin: User, customer: User, caplog: pytest.LogCaptureFixture
 ) -> None:
     customer_id = customer.pk
-    owned = TaskFactory(owner=customer)
-    assigned = TaskFactory(assignee=customer)
+    owned = TaskFactory.create(owner=customer)
+    assigned = TaskFactory.create(assignee=customer)
     caplog.set_level(logging.INFO, logger=AUDIT)
 
     services.user_delete(actor=admin, user=customer)
@@ -151,7 +169,7 @@ def test_user_delete_service_deletes_and_audits_ids_only(
 
 
 def test_user_delete_service_deletes_an_admin_when_another_remains(admin: User) -> None:
-    other = AdminFactory()
+    other = AdminFactory.create()
 
     services.user_delete(actor=other, user=admin)
 
@@ -165,7 +183,7 @@ def test_demoted_admin_refused_on_next_request(staff_admin: User) -> None:
     site = site_for(staff_admin)
     assert site.get(INDEX).status_code == 200
     assert site.get(USERS).status_code == 200
-    other = AdminFactory()
+    other = AdminFactory.create()
 
     assert ApiClient(other).put(f"/api/users/{staff_admin.pk}/role/", {"role": "CUSTOMER"}).status_code == 200
 
@@ -178,8 +196,8 @@ def test_demoted_admin_refused_on_next_request(staff_admin: User) -> None:
 
 def test_demoted_admin_cannot_change_a_role_through_the_admin(staff_admin: User) -> None:
     site = site_for(staff_admin)
-    target = CustomerFactory()
-    services.user_set_role(actor=AdminFactory(), user=staff_admin, role=Role.CUSTOMER)
+    target = CustomerFactory.create()
+    services.user_set_role(actor=AdminFactory.create(), user=staff_admin, role=Role.CUSTOMER)
 
     response = site.post(USERS, {"action": "set_role_admin", "_selected_action": [target.pk, staff_admin.pk]})
 
@@ -195,7 +213,7 @@ def test_demoted_admin_cannot_change_a_role_through_the_admin(staff_admin: User)
     ids=["customer-superuser", "seller-superuser", "seller-staff", "customer-staff"],
 )
 def test_staff_without_users_view_cannot_enter(db: None, role: str, is_superuser: bool) -> None:
-    user = CustomerFactory(role=role, is_staff=True, is_superuser=is_superuser)
+    user = CustomerFactory.create(role=role, is_staff=True, is_superuser=is_superuser)
     site = site_for(user)
 
     for path in (INDEX, USERS, f"{USERS}{user.pk}/change/", ROLE_CHANGES, TASKS):
@@ -207,7 +225,7 @@ def test_staff_without_users_view_cannot_enter(db: None, role: str, is_superuser
     ("role", "is_superuser"), [("CUSTOMER", True), ("SELLER", False)], ids=["customer-superuser", "seller-staff"]
 )
 def test_staff_without_users_view_cannot_log_in_to_the_admin(db: None, role: str, is_superuser: bool) -> None:
-    user = CustomerFactory(role=role, is_staff=True, is_superuser=is_superuser)
+    user = CustomerFactory.create(role=role, is_staff=True, is_superuser=is_superuser)
     browser = Client()
 
     response = browser.post("/admin/login/", {"username": user.email, "password": PASSWORD, "next": INDEX})
@@ -228,8 +246,8 @@ def test_admin_logs_in_to_the_admin(staff_admin: User) -> None:
 
 def test_admin_without_superuser_flag_uses_the_admin_by_role(db: None) -> None:
     """The role opens our admins, not Django's model permissions: is_superuser is not needed."""
-    site = site_for(AdminFactory(is_staff=True))
-    customer = CustomerFactory()
+    site = site_for(AdminFactory.create(is_staff=True))
+    customer = CustomerFactory.create()
 
     assert site.get(USERS).status_code == 200
     assert site.get(f"{USERS}{customer.pk}/change/").status_code == 200
@@ -241,7 +259,7 @@ def test_admin_without_superuser_flag_uses_the_admin_by_role(db: None) -> None:
 
 
 def test_task_admin_follows_the_tasks_policies(staff_admin: User, override_roles: Any) -> None:
-    task = TaskFactory()
+    task = TaskFactory.create()
     override_roles({"tasks.view_any": [], "tasks.change_any": [], "tasks.delete_any": []})
     site = site_for(staff_admin)
 
@@ -252,7 +270,7 @@ def test_task_admin_follows_the_tasks_policies(staff_admin: User, override_roles
 
 
 def test_role_history_admin_stays_read_only_for_superusers(staff_admin: User) -> None:
-    change = RoleChangeFactory()
+    change = RoleChangeFactory.create()
     site = site_for(staff_admin)
 
     assert site.get(ROLE_CHANGES).status_code == 200
@@ -266,16 +284,23 @@ def test_admin_without_users_change_role_has_no_role_actions_nor_admin_flags(
     staff_admin: User, override_roles: Any
 ) -> None:
     override_roles({"users.change_role": []})
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
     site = site_for(staff_admin)
 
     refused = site.post(USERS, {"action": "set_role_admin", "_selected_action": [customer.pk]}, follow=True)
     assert refused.status_code == 200
     assert shown_messages(refused) == ["No action selected."]
     form = {
-        "email": customer.email, "first_name": customer.first_name, "last_name": customer.last_name,
-        "phone": customer.phone, "address": customer.address, "is_active": "on", "is_staff": "on",
-        "is_superuser": "on", "date_joined_0": "2024-01-01", "date_joined_1": "00:00:00",
+        "email": customer.email,
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "phone": customer.phone,
+        "address": customer.address,
+        "is_active": "on",
+        "is_staff": "on",
+        "is_superuser": "on",
+        "date_joined_0": "2024-01-01",
+        "date_joined_1": "00:00:00",
     }
     assert site.post(f"{USERS}{customer.pk}/change/", form).status_code == 302
     stored = User.objects.get(pk=customer.pk)
@@ -297,15 +322,14 @@ def test_delete_selected_shows_the_confirmation_page_first(staff_admin: User) ->
     assert User.objects.count() == 3
 
 
-def test_delete_selected_keeps_the_last_active_admin(
-    staff_admin: User, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_delete_selected_keeps_the_last_active_admin(staff_admin: User, caplog: pytest.LogCaptureFixture) -> None:
     customers = CustomerFactory.create_batch(2)
     customer_ids = [user.pk for user in customers]
     caplog.set_level(logging.INFO, logger=AUDIT)
 
     response = site_for(staff_admin).post(
-        USERS, {"action": "delete_selected", "post": "yes", "_selected_action": [staff_admin.pk, *customer_ids]},
+        USERS,
+        {"action": "delete_selected", "post": "yes", "_selected_action": [staff_admin.pk, *customer_ids]},
         follow=True,
     )
 
@@ -320,11 +344,12 @@ def test_delete_selected_keeps_the_last_active_admin(
 
 def test_delete_selected_of_two_admins_keeps_the_caller_last(staff_admin: User) -> None:
     """The caller's own account comes last, so what is logged before is logged in its name."""
-    other = AdminFactory()
+    other = AdminFactory.create()
     other_id = other.pk
 
     response = site_for(staff_admin).post(
-        USERS, {"action": "delete_selected", "post": "yes", "_selected_action": [staff_admin.pk, other_id]},
+        USERS,
+        {"action": "delete_selected", "post": "yes", "_selected_action": [staff_admin.pk, other_id]},
         follow=True,
     )
 
@@ -366,7 +391,7 @@ def test_admin_deletes_a_user_through_the_delete_view_with_audit(
 
 
 def test_delete_queryset_goes_through_the_service_all_or_none(staff_admin: User, rf: Any) -> None:
-    CustomerFactory()
+    CustomerFactory.create()
     request = rf.post(USERS)
     request.user = staff_admin
     user_admin = django_admin.site.get_model_admin(User)
@@ -382,8 +407,9 @@ def test_admin_without_users_delete_cannot_delete(staff_admin: User, customer: U
     site = site_for(staff_admin)
 
     assert site.post(f"{USERS}{customer.pk}/delete/", {"post": "yes"}).status_code == 403
-    refused = site.post(USERS, {"action": "delete_selected", "post": "yes", "_selected_action": [customer.pk]},
-                        follow=True)
+    refused = site.post(
+        USERS, {"action": "delete_selected", "post": "yes", "_selected_action": [customer.pk]}, follow=True
+    )
     assert shown_messages(refused) == ["No action selected."]
     assert User.objects.filter(pk=customer.pk).exists()
 
@@ -393,7 +419,7 @@ def test_admin_without_users_delete_cannot_delete(staff_admin: User, customer: U
 
 def test_admin_lists_changes_sets_roles_and_adds(staff_admin: User) -> None:
     site = site_for(staff_admin)
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
 
     assert site.get(INDEX).status_code == 200
     listed = site.get(USERS)
@@ -404,15 +430,28 @@ def test_admin_lists_changes_sets_roles_and_adds(staff_admin: User) -> None:
         ("set_role_seller", "Set the role of the selected users to Seller"),
     }
     form = {
-        "email": customer.email, "first_name": "Renamed", "last_name": customer.last_name, "phone": customer.phone,
-        "address": customer.address, "is_active": "on", "date_joined_0": "2024-01-01", "date_joined_1": "00:00:00",
+        "email": customer.email,
+        "first_name": "Renamed",
+        "last_name": customer.last_name,
+        "phone": customer.phone,
+        "address": customer.address,
+        "is_active": "on",
+        "date_joined_0": "2024-01-01",
+        "date_joined_1": "00:00:00",
     }
     assert site.post(f"{USERS}{customer.pk}/change/", form).status_code == 302
     assert User.objects.get(pk=customer.pk).first_name == "Renamed"
     assert site.post(USERS, {"action": "set_role_seller", "_selected_action": [customer.pk]}).status_code == 302
     assert User.objects.get(pk=customer.pk).role == "SELLER"
-    added = site.post(f"{USERS}add/", {"email": "New.Member@Example.COM", "password1": "Correct-Horse-9-staple",
-                                        "password2": "Correct-Horse-9-staple", "usable_password": "true"})
+    added = site.post(
+        f"{USERS}add/",
+        {
+            "email": "New.Member@Example.COM",
+            "password1": "Correct-Horse-9-staple",
+            "password2": "Correct-Horse-9-staple",
+            "usable_password": "true",
+        },
+    )
     assert added.status_code == 302
     new = User.objects.get(email="new.member@example.com")
     assert (new.role, new.is_staff, new.is_superuser) == ("CUSTOMER", False, False)

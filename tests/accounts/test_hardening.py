@@ -39,8 +39,13 @@ def post_raw(path: str, body: str | bytes, content_type: str = "application/json
 @pytest.mark.parametrize("path", [REGISTER, LOGIN])
 @pytest.mark.parametrize(
     "body",
-    ['{"email": "a@example.com", ', "{bad json}", "not json at all", '{"email": "a@example.com"} trailing',
-     b'{"email": "\xff\xfe"}'],
+    [
+        '{"email": "a@example.com", ',
+        "{bad json}",
+        "not json at all",
+        '{"email": "a@example.com"} trailing',
+        b'{"email": "\xff\xfe"}',
+    ],
     ids=["truncated", "bad-keys", "text", "trailing-data", "not-utf8"],
 )
 def test_malformed_json_422(path: str, body: str | bytes) -> None:
@@ -100,8 +105,13 @@ def test_body_over_size_limit_413(path: str) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/api/does-not-exist/"), ("POST", "/api/does-not-exist/"), ("GET", "/api/users/1/nope/"),
-     ("GET", "/api"), ("DELETE", "/api/register/extra/")],
+    [
+        ("GET", "/api/does-not-exist/"),
+        ("POST", "/api/does-not-exist/"),
+        ("GET", "/api/users/1/nope/"),
+        ("GET", "/api"),
+        ("DELETE", "/api/register/extra/"),
+    ],
 )
 def test_unknown_api_path_404(method: str, path: str) -> None:
     response = ApiClient().generic(method, path)
@@ -111,8 +121,13 @@ def test_unknown_api_path_404(method: str, path: str) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
-    [("PUT", LOGIN, "POST"), ("GET", LOGIN, "POST"), ("DELETE", REGISTER, "POST"), ("GET", "/api/logout/", "POST"),
-     ("DELETE", "/api/profile/", None)],
+    [
+        ("PUT", LOGIN, "POST"),
+        ("GET", LOGIN, "POST"),
+        ("DELETE", REGISTER, "POST"),
+        ("GET", "/api/logout/", "POST"),
+        ("DELETE", "/api/profile/", None),
+    ],
 )
 def test_wrong_method_405(method: str, path: str, allowed: str | None) -> None:
     response = ApiClient().generic(method, path, json.dumps(VALID_SIGNUP), content_type="application/json")

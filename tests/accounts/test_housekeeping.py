@@ -3,7 +3,7 @@ and the tables stay bounded however long the service runs."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 from typing import Any
 
@@ -20,14 +20,15 @@ from accounts.models import ThrottleWindow, User
 from nexora_testkit.client import ApiClient, tokens_for
 from nexora_testkit.factories import PASSWORD, CustomerFactory
 
-START = datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc)
+START = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 REFRESH_LIFETIME = timedelta(days=settings.JWT_REFRESH_DAYS)
 
 
 def login(user: User) -> dict[str, Any]:
     response = ApiClient().post("/api/login/", {"email": user.email, "password": PASSWORD})
     assert response.status_code == 200, response.content
-    return response.json()
+    body: dict[str, Any] = response.json()
+    return body
 
 
 def refresh(token: str) -> Any:
@@ -45,21 +46,31 @@ def remaining_tokens() -> set[str]:
 
 
 def test_flush_expired_deletes_expired_tokens_and_finished_windows_only(db: None) -> None:
-    alice, bob = CustomerFactory(), CustomerFactory()
+    alice, bob = CustomerFactory.create(), CustomerFactory.create()
     with time_machine.travel(START, tick=False):
         alice_first = login(alice)
         alice_second = refresh(alice_first["refresh"]).json()  # rotated: keeps the session's expiry
     with time_machine.travel(START + timedelta(days=5), tick=False):
         bob_pair = login(bob)
-    assert (OutstandingToken.objects.count(), BlacklistedToken.objects.count(), ThrottleWindow.objects.count()) == (3, 1, 3)
+    assert (OutstandingToken.objects.count(), BlacklistedToken.objects.count(), ThrottleWindow.objects.count()) == (
+        3,
+        1,
+        3,
+    )
 
     with time_machine.travel(START + REFRESH_LIFETIME + timedelta(hours=1), tick=False):
         first_run = flush_expired()
         second_run = flush_expired()
         still_works = refresh(bob_pair["refresh"])
 
-    assert first_run == "Deleted 2 expired refresh tokens, 1 finished sessions, 3 finished throttle windows and 0 idempotent answers past their replay window.\n"
-    assert second_run == "Deleted 0 expired refresh tokens, 0 finished sessions, 0 finished throttle windows and 0 idempotent answers past their replay window.\n"
+    assert first_run == (
+        "Deleted 2 expired refresh tokens, 1 finished sessions, 3 finished throttle windows"
+        " and 0 idempotent answers past their replay window.\n"
+    )
+    assert second_run == (
+        "Deleted 0 expired refresh tokens, 0 finished sessions, 0 finished throttle windows"
+        " and 0 idempotent answers past their replay window.\n"
+    )
     assert still_works.status_code == 200
     assert remaining_tokens() == {bob_pair["refresh"], still_works.json()["refresh"]}
     assert list(BlacklistedToken.objects.values_list("token__token", flat=True)) == [bob_pair["refresh"]]
@@ -99,7 +110,10 @@ def test_live_throttle_counts_survive_a_flush(customer: User) -> None:
     with time_machine.travel(START, tick=False):
         for _ in range(3):
             ApiClient().post("/api/login/", {"email": customer.email, "password": "Wrong-Passw0rd-guess"})
-        assert flush_expired() == "Deleted 0 expired refresh tokens, 0 finished sessions, 0 finished throttle windows and 0 idempotent answers past their replay window.\n"
+        assert flush_expired() == (
+            "Deleted 0 expired refresh tokens, 0 finished sessions, 0 finished throttle windows"
+            " and 0 idempotent answers past their replay window.\n"
+        )
 
     assert sorted(ThrottleWindow.objects.values_list("count", flat=True)) == [3, 3, 3]
 
@@ -114,8 +128,11 @@ def test_deletes_go_in_batches(db: None) -> None:
     with CaptureQueriesContext(connection) as queries:
         deleted = flush_expired_tokens(now=now, batch_size=4)
 
-    token_deletes = [query["sql"] for query in queries.captured_queries
-                     if query["sql"].replace("`", '"').startswith('DELETE FROM "token_blacklist_outstandingtoken"')]
+    token_deletes = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].replace("`", '"').startswith('DELETE FROM "token_blacklist_outstandingtoken"')
+    ]
     assert deleted == 10
     assert len(token_deletes) == 3  # 4 + 4 + 2
     assert (OutstandingToken.objects.count(), BlacklistedToken.objects.count()) == (0, 0)
@@ -124,7 +141,10 @@ def test_deletes_go_in_batches(db: None) -> None:
 def test_batch_size_must_be_positive(db: None) -> None:
     with pytest.raises(CommandError, match="batch-size"):
         flush_expired("--batch-size", "0")
-    assert flush_expired("--batch-size", "1") == "Deleted 0 expired refresh tokens, 0 finished sessions, 0 finished throttle windows and 0 idempotent answers past their replay window.\n"
+    assert flush_expired("--batch-size", "1") == (
+        "Deleted 0 expired refresh tokens, 0 finished sessions, 0 finished throttle windows"
+        " and 0 idempotent answers past their replay window.\n"
+    )
 
 
 def test_tables_stay_bounded_with_a_daily_flush(db: None) -> None:

@@ -44,8 +44,9 @@ def login(email: str, password: str = PASSWORD, **extra: Any) -> Any:
 
 def claims(token: str) -> dict[str, Any]:
     """The payload of one of our JWTs, signature checked (expiry not: tests travel in time)."""
-    return jwt.decode(token, settings.SECRET_KEY, algorithms=["HS256"],
-                      options={"verify_exp": False, "verify_iat": False})
+    return jwt.decode(
+        token, settings.SECRET_KEY, algorithms=["HS256"], options={"verify_exp": False, "verify_iat": False}
+    )
 
 
 def refresh(raw: str) -> Any:
@@ -86,8 +87,10 @@ def argon2_runs() -> Iterator[mock.Mock]:
         counter("verify")
         return real_verify(self, *args, **kwargs)
 
-    with mock.patch.object(Argon2PasswordHasher, "encode", encode), \
-            mock.patch.object(Argon2PasswordHasher, "verify", verify_):
+    with (
+        mock.patch.object(Argon2PasswordHasher, "encode", encode),
+        mock.patch.object(Argon2PasswordHasher, "verify", verify_),
+    ):
         yield counter
 
 
@@ -134,8 +137,9 @@ def test_login_refresh_token_claims(customer: User) -> None:
     assert refresh_claims["jti"] != claims(body["access"])["jti"]
 
 
-@pytest.mark.parametrize("transform", [str.upper, str.title, lambda e: f"  {e.upper()}  "],
-                         ids=["upper", "title", "padded"])
+@pytest.mark.parametrize(
+    "transform", [str.upper, str.title, lambda e: f"  {e.upper()}  "], ids=["upper", "title", "padded"]
+)
 def test_login_email_case_insensitive(customer: User, transform: Any) -> None:
     body = assert_json(login(transform(customer.email)), 200)
 
@@ -149,9 +153,9 @@ def failed_login_case(request: pytest.FixtureRequest, db: None) -> tuple[str, st
     if case == "unknown-email":
         return "nobody-here@example.com", PASSWORD
     if case == "wrong-password":
-        return CustomerFactory().email, "Not-the-Passw0rd!"
+        return CustomerFactory.create().email, "Not-the-Passw0rd!"
     if case == "inactive-user":
-        return CustomerFactory(is_active=False).email, PASSWORD
+        return CustomerFactory.create(is_active=False).email, PASSWORD
     raise AssertionError(case)
 
 
@@ -194,8 +198,13 @@ def test_login_success_hashes_password_exactly_once(customer: User) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"email": "a@example.com"}, {"password": PASSWORD}, {"email": 5, "password": PASSWORD},
-     {"email": "a@example.com", "password": PASSWORD, "remember": True}],
+    [
+        {},
+        {"email": "a@example.com"},
+        {"password": PASSWORD},
+        {"email": 5, "password": PASSWORD},
+        {"email": "a@example.com", "password": PASSWORD, "remember": True},
+    ],
     ids=["empty", "no-password", "no-email", "email-number", "unknown-field"],
 )
 def test_login_invalid_body_422(customer: User, body: dict[str, Any]) -> None:

@@ -28,7 +28,8 @@ PASSWORD_CHANGE = "/api/profile/password/"
 
 
 def bearer(access: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {access}"}
+    """`headers=` with a Bearer access token."""
+    return {"Authorization": f"Bearer {access}"}
 
 
 def login(email: str, password: str) -> Any:
@@ -40,7 +41,7 @@ def login(email: str, password: str) -> Any:
 
 @pytest.mark.parametrize("role", ["CUSTOMER", "SELLER", "ADMIN"])
 def test_profile_get_returns_own_user(client_for: Any, role: str) -> None:
-    user = UserFactory(role=role)
+    user = UserFactory.create(role=role)
 
     body = assert_json(client_for(user).get(PROFILE), 200)
 
@@ -100,8 +101,7 @@ def test_profile_patch_empty_body_changes_nothing(customer: User, customer_clien
     ],
     ids=["role", "email", "is_staff", "is_superuser", "is_active", "password", "token_version", "with-legal-field"],
 )
-def test_profile_patch_forbidden_field_422(customer: User, customer_client: ApiClient,
-                                            changes: dict[str, Any]) -> None:
+def test_profile_patch_forbidden_field_422(customer: User, customer_client: ApiClient, changes: dict[str, Any]) -> None:
     before, counts = user_row(customer), table_counts()
     forbidden = [field for field in changes if field != "first_name"]
 
@@ -127,8 +127,18 @@ def test_profile_patch_forbidden_field_422(customer: User, customer_client: ApiC
         ("address", "x" * 501),
         ("last_name", "Nul\x00"),
     ],
-    ids=["first_name-null", "last_name-null", "phone-null", "address-null", "first_name-int", "phone-int",
-         "first_name-151", "phone-33", "address-501", "last_name-nul"],
+    ids=[
+        "first_name-null",
+        "last_name-null",
+        "phone-null",
+        "address-null",
+        "first_name-int",
+        "phone-int",
+        "first_name-151",
+        "phone-33",
+        "address-501",
+        "last_name-nul",
+    ],
 )
 def test_profile_patch_invalid_value_422(customer: User, customer_client: ApiClient, field: str, value: Any) -> None:
     before = user_row(customer)
@@ -147,7 +157,7 @@ def test_profile_patch_anonymous_401(anon_client: ApiClient) -> None:
 
 
 def change_password(access: str, current: str, new: str) -> Any:
-    return ApiClient().post(PASSWORD_CHANGE, {"current_password": current, "new_password": new}, **bearer(access))
+    return ApiClient().post(PASSWORD_CHANGE, {"current_password": current, "new_password": new}, headers=bearer(access))
 
 
 def test_password_change_wrong_current_400(customer: User) -> None:
@@ -160,7 +170,7 @@ def test_password_change_wrong_current_400(customer: User) -> None:
     assert user_row(customer) == before
     assert table_counts() == counts
     # Nothing was revoked.
-    assert assert_json(ApiClient().get(PROFILE, **bearer(pair.access)), 200)["id"] == customer.pk
+    assert assert_json(ApiClient().get(PROFILE, headers=bearer(pair.access)), 200)["id"] == customer.pk
 
 
 @pytest.mark.parametrize(
@@ -182,7 +192,7 @@ def test_password_change_weak_new_422(customer: User, new_password: str, message
 
 
 def test_password_change_new_like_email_422(db: None) -> None:
-    user = CustomerFactory(email="margaret.hamilton@example.com")
+    user = CustomerFactory.create(email="margaret.hamilton@example.com")
     before = user_row(user)
 
     response = change_password(tokens_for(user).access, PASSWORD, "margaret.hamilton")
@@ -194,15 +204,18 @@ def test_password_change_new_like_email_422(db: None) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [{"current_password": PASSWORD}, {"new_password": STRONG_PASSWORD},
-     {"current_password": PASSWORD, "new_password": STRONG_PASSWORD, "confirm": STRONG_PASSWORD},
-     {"current_password": PASSWORD, "new_password": "x" * 129}],
+    [
+        {"current_password": PASSWORD},
+        {"new_password": STRONG_PASSWORD},
+        {"current_password": PASSWORD, "new_password": STRONG_PASSWORD, "confirm": STRONG_PASSWORD},
+        {"current_password": PASSWORD, "new_password": "x" * 129},
+    ],
     ids=["no-new", "no-current", "unknown-field", "new-129"],
 )
 def test_password_change_invalid_body_422(customer: User, body: dict[str, Any]) -> None:
     before = user_row(customer)
 
-    response = ApiClient().post(PASSWORD_CHANGE, body, **bearer(tokens_for(customer).access))
+    response = ApiClient().post(PASSWORD_CHANGE, body, headers=bearer(tokens_for(customer).access))
 
     assert_validation_error(response)
     assert user_row(customer) == before
@@ -224,10 +237,10 @@ def test_password_change_success_rotates_everything(customer: User) -> None:
     assert customer.token_version == version + 1
 
     # The fresh pair works ...
-    assert assert_json(ApiClient().get(PROFILE, **bearer(fresh["access"])), 200)["id"] == customer.pk
+    assert assert_json(ApiClient().get(PROFILE, headers=bearer(fresh["access"])), 200)["id"] == customer.pk
     # ... every older token does not.
     for access in (old.access, other_session.access):
-        assert_unauthorized(ApiClient().get(PROFILE, **bearer(access)), TOKEN_INVALID["detail"])
+        assert_unauthorized(ApiClient().get(PROFILE, headers=bearer(access)), TOKEN_INVALID["detail"])
     for raw in (old.refresh, other_session.refresh):
         assert_unauthorized(ApiClient().post("/api/token/refresh/", {"refresh": raw}), TOKEN_INVALID["detail"])
     assert set(assert_json(ApiClient().post("/api/token/refresh/", {"refresh": fresh["refresh"]}), 200)) == (

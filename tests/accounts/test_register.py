@@ -69,17 +69,29 @@ def test_register_minimal_creates_customer() -> None:
 
 @pytest.mark.django_db
 def test_register_full_body_stores_every_field() -> None:
-    response = register(first_name="Ada", last_name="Lovelace", role="SELLER", phone="+44 20 7946 0000",
-                        address="12 St James's Square, London")
+    response = register(
+        first_name="Ada",
+        last_name="Lovelace",
+        role="SELLER",
+        phone="+44 20 7946 0000",
+        address="12 St James's Square, London",
+    )
 
     body = assert_json(response, 201)
     user = User.objects.get(pk=body["id"])
     assert (user.first_name, user.last_name, user.role, user.phone, user.address) == (
-        "Ada", "Lovelace", "SELLER", "+44 20 7946 0000", "12 St James's Square, London",
+        "Ada",
+        "Lovelace",
+        "SELLER",
+        "+44 20 7946 0000",
+        "12 St James's Square, London",
     )
     assert {k: body[k] for k in ("first_name", "last_name", "role", "phone", "address")} == {
-        "first_name": "Ada", "last_name": "Lovelace", "role": "SELLER",
-        "phone": "+44 20 7946 0000", "address": "12 St James's Square, London",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "role": "SELLER",
+        "phone": "+44 20 7946 0000",
+        "address": "12 St James's Square, London",
     }
 
 
@@ -115,7 +127,7 @@ def test_register_self_service_role_allowed(role: str) -> None:
 @pytest.mark.django_db
 def test_register_emoji_name_round_trips() -> None:
     name = "Zoë 🦄🚀"  # 4-byte UTF-8 characters: needs utf8mb4 on MySQL/MariaDB
-    created = assert_json(register(first_name=name, last_name="𝔘𝔫𝔦𝔠𝔬𝔡𝔢"), 201)
+    created = assert_json(register(first_name=name, last_name="𝔘𝔫𝔦𝔠𝔬𝔡𝔢"), 201)  # noqa: RUF001  (look-alike letters on purpose)
     assert created["first_name"] == name
     assert User.objects.get().first_name == name
 
@@ -124,7 +136,7 @@ def test_register_emoji_name_round_trips() -> None:
     profile = assert_json(client.get("/api/profile/", HTTP_AUTHORIZATION=f"Bearer {login['access']}"), 200)
 
     assert profile["first_name"] == name
-    assert profile["last_name"] == "𝔘𝔫𝔦𝔠𝔬𝔡𝔢"
+    assert profile["last_name"] == "𝔘𝔫𝔦𝔠𝔬𝔡𝔢"  # noqa: RUF001  (look-alike letters on purpose)
 
 
 # --- refusals ------------------------------------------------------------------------------
@@ -133,7 +145,7 @@ def test_register_emoji_name_round_trips() -> None:
 @pytest.mark.django_db
 @pytest.mark.parametrize("email", ["taken@example.com", "TAKEN@EXAMPLE.COM", "Taken@Example.com", "tAkEn@eXaMpLe.CoM"])
 def test_register_taken_email_any_case_409(email: str) -> None:
-    CustomerFactory(email="taken@example.com")
+    CustomerFactory.create(email="taken@example.com")
     before = table_counts()
 
     response = register(email=email)
@@ -150,7 +162,7 @@ def test_register_taken_email_any_case_409(email: str) -> None:
 )
 def test_register_taken_email_checked_last(overrides: dict[str, str], status: int) -> None:
     """Checks run 403, 422, then 409: a taken e-mail is reported only for an otherwise valid sign-up."""
-    CustomerFactory(email=NEW_EMAIL)
+    CustomerFactory.create(email=NEW_EMAIL)
     before = table_counts()
 
     response = register(**overrides)

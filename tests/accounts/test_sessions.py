@@ -20,8 +20,9 @@ SESSION_KEYS = {"id", "created_at", "last_used_at", "expires_at", "user_agent", 
 
 
 def log_in(user: User, agent: str = "TestBrowser/1.0", ip: str = "198.51.100.7") -> dict[str, Any]:
-    response = ApiClient().post("/api/login/", {"email": user.email, "password": PASSWORD},
-                                HTTP_USER_AGENT=agent, REMOTE_ADDR=ip)
+    response = ApiClient().post(
+        "/api/login/", {"email": user.email, "password": PASSWORD}, HTTP_USER_AGENT=agent, REMOTE_ADDR=ip
+    )
     return dict(assert_json(response, 200))
 
 
@@ -44,7 +45,9 @@ def test_a_log_in_is_a_session_listed_with_its_client(customer: User) -> None:
     assert set(newest) == SESSION_KEYS
     assert (newest["user_agent"], newest["ip"], newest["current"]) == ("Chromium/156", "203.0.113.9", True)
     assert (oldest["user_agent"], oldest["ip"], oldest["current"]) == ("Firefox/140", "198.51.100.7", False)
-    assert AccessToken(first["access"])["sid"] == oldest["id"] and RefreshToken(second["refresh"])["sid"] == newest["id"]
+    assert (
+        AccessToken(first["access"])["sid"] == oldest["id"] and RefreshToken(second["refresh"])["sid"] == newest["id"]
+    )
     session = LoginSession.objects.get(pk=newest["id"])
     assert session.expires_at - session.created_at == timedelta(days=7)
 
@@ -59,14 +62,15 @@ def test_ending_a_session_stops_its_refresh_token_only(customer: User) -> None:
     assert assert_json(refresh(ended["refresh"]), 401) == TOKEN_INVALID
     assert refresh(kept["refresh"]).status_code == 200
     assert [item["id"] for item in bearer(kept["access"]).get("/api/sessions/").json()["items"]] == [
-        AccessToken(kept["access"])["sid"]]
+        AccessToken(kept["access"])["sid"]
+    ]
 
 
 @pytest.mark.parametrize("whose", ["another user's", "ended", "missing"])
 def test_ending_a_session_that_is_not_a_live_one_of_yours_is_404(customer: User, whose: str) -> None:
     mine = log_in(customer)
     if whose == "another user's":
-        session_id = AccessToken(log_in(CustomerFactory())["access"])["sid"]
+        session_id = AccessToken(log_in(CustomerFactory.create())["access"])["sid"]
     elif whose == "ended":
         other = log_in(customer)
         session_id = AccessToken(other["access"])["sid"]
@@ -84,8 +88,12 @@ def test_a_refresh_keeps_the_session_and_records_its_use(customer: User) -> None
     session_id = AccessToken(pair["access"])["sid"]
     later = timezone.now() + timedelta(minutes=5)
     with time_machine.travel(later, tick=False):
-        rotated = assert_json(ApiClient().post("/api/token/refresh/", {"refresh": pair["refresh"]},
-                                                 HTTP_USER_AGENT="Moved/2", REMOTE_ADDR="192.0.2.44"), 200)
+        rotated = assert_json(
+            ApiClient().post(
+                "/api/token/refresh/", {"refresh": pair["refresh"]}, HTTP_USER_AGENT="Moved/2", REMOTE_ADDR="192.0.2.44"
+            ),
+            200,
+        )
         assert AccessToken(rotated["access"])["sid"] == RefreshToken(rotated["refresh"])["sid"] == session_id
     session = LoginSession.objects.get(pk=session_id)
     assert (session.last_used_at, session.user_agent, session.ip) == (later, "Moved/2", "192.0.2.44")
@@ -127,7 +135,8 @@ def test_log_out_ends_the_session(customer: User) -> None:
     kept, gone = log_in(customer), log_in(customer)
     assert ApiClient().post("/api/logout/", {"refresh": gone["refresh"]}).status_code == 204
     assert [item["id"] for item in bearer(kept["access"]).get("/api/sessions/").json()["items"]] == [
-        AccessToken(kept["access"])["sid"]]
+        AccessToken(kept["access"])["sid"]
+    ]
 
 
 def test_an_admin_lists_and_ends_a_users_sessions(admin_client: ApiClient, customer: User) -> None:
@@ -146,7 +155,7 @@ def test_an_admin_lists_and_ends_a_users_sessions(admin_client: ApiClient, custo
 
 @pytest.mark.parametrize("method", ["get", "delete"])
 def test_a_customer_may_not_see_or_end_anothers_sessions(customer_client: ApiClient, method: str) -> None:
-    other = CustomerFactory()
+    other = CustomerFactory.create()
     log_in(other)
     response = getattr(customer_client, method)(f"/api/users/{other.pk}/sessions/")
 

@@ -172,9 +172,7 @@ def test_login_throttle_counts_stored_in_throttle_window(customer: User) -> None
     assert all(customer.email not in row.key for row in rows)
 
     assert_throttled(attempt(customer.email))
-    assert {row.key: row.count for row in ThrottleWindow.objects.all()} == {
-        row.key: LIMIT + 1 for row in rows
-    }
+    assert {row.key: row.count for row in ThrottleWindow.objects.all()} == {row.key: LIMIT + 1 for row in rows}
 
 
 @pytest.mark.django_db
@@ -207,9 +205,14 @@ def test_owner_with_a_device_token_logs_in_while_the_address_is_attacked(custome
     assert_throttled(attempt(customer.email, PASSWORD, REMOTE_ADDR="198.51.100.7"))
     assert_throttled(attempt(customer.email, PASSWORD, REMOTE_ADDR="192.0.2.50"))
     # ... but the owner's device, which sends its token back, gets in.
-    body = assert_json(ApiClient().post("/api/login/", {"email": customer.email, "password": PASSWORD,
-                                                        "device_token": device_token},
-                                        REMOTE_ADDR="198.51.100.7"), 200)
+    body = assert_json(
+        ApiClient().post(
+            "/api/login/",
+            {"email": customer.email, "password": PASSWORD, "device_token": device_token},
+            REMOTE_ADDR="198.51.100.7",
+        ),
+        200,
+    )
     assert body["user"]["id"] == customer.pk
 
 
@@ -217,11 +220,19 @@ def test_a_device_token_is_throttled_per_address_and_device(customer: User) -> N
     """An attacker who stole a device token still gets LIMIT guesses, no more."""
     device_token = log_in(customer.email)["device_token"]
     for n in range(LIMIT):
-        response = ApiClient().post("/api/login/", {"email": customer.email, "password": "Wrong-Passw0rd!",
-                                                    "device_token": device_token}, REMOTE_ADDR=f"203.0.113.{n}")
+        response = ApiClient().post(
+            "/api/login/",
+            {"email": customer.email, "password": "Wrong-Passw0rd!", "device_token": device_token},
+            REMOTE_ADDR=f"203.0.113.{n}",
+        )
         assert_not_throttled(response)
-    assert_throttled(ApiClient().post("/api/login/", {"email": customer.email, "password": PASSWORD,
-                                                      "device_token": device_token}, REMOTE_ADDR="203.0.113.99"))
+    assert_throttled(
+        ApiClient().post(
+            "/api/login/",
+            {"email": customer.email, "password": PASSWORD, "device_token": device_token},
+            REMOTE_ADDR="203.0.113.99",
+        )
+    )
 
 
 @pytest.mark.parametrize("change", ["password", "email", "other_address", "garbage"])
@@ -238,12 +249,13 @@ def test_a_device_token_stops_working(customer: User, change: str) -> None:
         email = "moved@example.com"
         User.objects.filter(pk=customer.pk).update(email=email)
     if change == "other_address":
-        email = CustomerFactory().email  # the same password as `customer`: only the address differs
+        email = CustomerFactory.create().email  # the same password as `customer`: only the address differs
     if change == "garbage":
         device_token = "not.a-token"
     for n in range(LIMIT + 1):
         attempt(email, REMOTE_ADDR=f"203.0.113.{n}")
 
-    refused = ApiClient().post("/api/login/", {"email": email, "password": password, "device_token": device_token},
-                               REMOTE_ADDR="198.51.100.7")
+    refused = ApiClient().post(
+        "/api/login/", {"email": email, "password": password, "device_token": device_token}, REMOTE_ADDR="198.51.100.7"
+    )
     assert_throttled(refused)

@@ -52,11 +52,12 @@ def history_url(user_id: Any) -> str:
 
 
 def bearer(access: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {access}"}
+    """`headers=` with a Bearer access token."""
+    return {"Authorization": f"Bearer {access}"}
 
 
 def list_users(client: ApiClient, query: str = "") -> dict[str, Any]:
-    body = assert_json(client.get(f"{USERS}{query}"), 200)
+    body: dict[str, Any] = assert_json(client.get(f"{USERS}{query}"), 200)
     assert set(body) == {"items", "count"}
     for item in body["items"]:
         assert set(item) == USER_KEYS
@@ -90,7 +91,7 @@ def test_users_list_page(admin: User, admin_client: ApiClient) -> None:
 def test_users_list_filter_role(admin_client: ApiClient, role: str) -> None:
     CustomerFactory.create_batch(2)
     SellerFactory.create_batch(3)
-    AdminFactory()
+    AdminFactory.create()
 
     body = list_users(admin_client, f"?role={role}")
 
@@ -113,9 +114,9 @@ def test_users_list_filter_is_active(admin_client: ApiClient, query: str, active
 
 
 def test_users_list_filters_combine(admin_client: ApiClient) -> None:
-    wanted = SellerFactory(is_active=False)
-    SellerFactory()
-    CustomerFactory(is_active=False)
+    wanted = SellerFactory.create(is_active=False)
+    SellerFactory.create()
+    CustomerFactory.create(is_active=False)
 
     body = list_users(admin_client, "?role=SELLER&is_active=false")
 
@@ -126,13 +127,13 @@ def test_users_list_filters_combine(admin_client: ApiClient) -> None:
 @pytest.fixture
 def searchable(db: None) -> dict[str, User]:
     return {
-        "email": CustomerFactory(email="quixotic.reader@example.com", first_name="Ann", last_name="Lee"),
-        "first": CustomerFactory(first_name="Zebulon", last_name="Smith"),
-        "last": SellerFactory(first_name="Tom", last_name="Quillfeather"),
-        "percent": CustomerFactory(first_name="100%", last_name="Sure"),
-        "hundred": CustomerFactory(first_name="1000", last_name="Sure"),
-        "underscore": CustomerFactory(first_name="snake_case", last_name="Py"),
-        "no-underscore": CustomerFactory(first_name="snakeXcase", last_name="Py"),
+        "email": CustomerFactory.create(email="quixotic.reader@example.com", first_name="Ann", last_name="Lee"),
+        "first": CustomerFactory.create(first_name="Zebulon", last_name="Smith"),
+        "last": SellerFactory.create(first_name="Tom", last_name="Quillfeather"),
+        "percent": CustomerFactory.create(first_name="100%", last_name="Sure"),
+        "hundred": CustomerFactory.create(first_name="1000", last_name="Sure"),
+        "underscore": CustomerFactory.create(first_name="snake_case", last_name="Py"),
+        "no-underscore": CustomerFactory.create(first_name="snakeXcase", last_name="Py"),
     }
 
 
@@ -151,8 +152,9 @@ def searchable(db: None) -> dict[str, User]:
         ("no-such-person", []),
     ],
 )
-def test_users_list_search(admin_client: ApiClient, searchable: dict[str, User], search: str,
-                           expected: list[str]) -> None:
+def test_users_list_search(
+    admin_client: ApiClient, searchable: dict[str, User], search: str, expected: list[str]
+) -> None:
     body = list_users(admin_client, f"?search={quote(search)}")
 
     assert ids(body) == ids_of(searchable[name] for name in expected)
@@ -182,7 +184,7 @@ def test_users_list_limit_offset(admin_client: ApiClient, limit: int, offset: in
     body = list_users(admin_client, f"?limit={limit}&offset={offset}")
 
     assert body["count"] == 25
-    assert ids(body) == all_ids[offset:offset + limit]
+    assert ids(body) == all_ids[offset : offset + limit]
 
 
 @pytest.mark.parametrize(
@@ -227,8 +229,14 @@ def test_users_get_invalid_id_422(admin_client: ApiClient, user_id: str) -> None
 
 @pytest.mark.parametrize(
     "changes",
-    [{"first_name": "Linus"}, {"last_name": "Torvalds"}, {"phone": "+358 40 000"}, {"address": "Helsinki"},
-     {"is_active": False}, {"first_name": "Linus", "is_active": True}],
+    [
+        {"first_name": "Linus"},
+        {"last_name": "Torvalds"},
+        {"phone": "+358 40 000"},
+        {"address": "Helsinki"},
+        {"is_active": False},
+        {"first_name": "Linus", "is_active": True},
+    ],
 )
 def test_users_patch_changes_fields(admin_client: ApiClient, customer: User, changes: dict[str, Any]) -> None:
     before = user_row(customer)
@@ -244,35 +252,53 @@ def test_users_patch_changes_fields(admin_client: ApiClient, customer: User, cha
 
 @pytest.mark.parametrize(
     "changes",
-    [{"role": "ADMIN"}, {"email": "x@example.com"}, {"is_staff": True}, {"password": "x"},
-     {"is_active": "false"}, {"is_active": 0}, {"is_active": None}, {"first_name": None}],
-    ids=["role", "email", "is_staff", "password", "is_active-string", "is_active-int", "is_active-null",
-         "first_name-null"],
+    [
+        {"role": "ADMIN"},
+        {"email": "x@example.com"},
+        {"is_staff": True},
+        {"password": "x"},
+        {"is_active": "false"},
+        {"is_active": 0},
+        {"is_active": None},
+        {"first_name": None},
+    ],
+    ids=[
+        "role",
+        "email",
+        "is_staff",
+        "password",
+        "is_active-string",
+        "is_active-int",
+        "is_active-null",
+        "first_name-null",
+    ],
 )
 def test_users_patch_invalid_422(admin_client: ApiClient, customer: User, changes: dict[str, Any]) -> None:
     before = user_row(customer)
 
-    assert_validation_error(admin_client.patch(user_url(customer.pk), changes),
-                            ["body", next(iter(changes))])
+    assert_validation_error(admin_client.patch(user_url(customer.pk), changes), ["body", next(iter(changes))])
     assert user_row(customer) == before
 
 
 def test_users_patch_missing_404(admin_client: ApiClient) -> None:
     before = table_counts()
 
-    assert assert_json(admin_client.patch(user_url(MISSING_ID), {"first_name": "X"}), 404) == {"detail": "Not found", "code": "not_found"}
+    assert assert_json(admin_client.patch(user_url(MISSING_ID), {"first_name": "X"}), 404) == {
+        "detail": "Not found",
+        "code": "not_found",
+    }
     assert table_counts() == before
 
 
 def test_users_patch_deactivate_revokes_tokens_at_once(admin_client: ApiClient, customer: User) -> None:
     pair = tokens_for(customer)
-    assert assert_json(ApiClient().get("/api/profile/", **bearer(pair.access)), 200)["id"] == customer.pk
+    assert assert_json(ApiClient().get("/api/profile/", headers=bearer(pair.access)), 200)["id"] == customer.pk
 
     body = assert_json(admin_client.patch(user_url(customer.pk), {"is_active": False}), 200)
 
     assert body["is_active"] is False
     assert User.objects.get(pk=customer.pk).is_active is False
-    assert_unauthorized(ApiClient().get("/api/profile/", **bearer(pair.access)), TOKEN_INVALID["detail"])
+    assert_unauthorized(ApiClient().get("/api/profile/", headers=bearer(pair.access)), TOKEN_INVALID["detail"])
     assert_unauthorized(ApiClient().post("/api/token/refresh/", {"refresh": pair.refresh}))
 
 
@@ -284,15 +310,15 @@ def test_users_patch_reactivate_does_not_revive_tokens(admin_client: ApiClient, 
 
     assert body["is_active"] is True
     assert User.objects.get(pk=customer.pk).is_active is True
-    assert_unauthorized(ApiClient().get("/api/profile/", **bearer(pair.access)), TOKEN_INVALID["detail"])
+    assert_unauthorized(ApiClient().get("/api/profile/", headers=bearer(pair.access)), TOKEN_INVALID["detail"])
     assert_unauthorized(ApiClient().post("/api/token/refresh/", {"refresh": pair.refresh}))
     # A new login works again.
     login = assert_json(ApiClient().post("/api/login/", {"email": customer.email, "password": PASSWORD}), 200)
-    assert assert_json(ApiClient().get("/api/profile/", **bearer(login["access"])), 200)["id"] == customer.pk
+    assert assert_json(ApiClient().get("/api/profile/", headers=bearer(login["access"])), 200)["id"] == customer.pk
 
 
 def test_users_patch_deactivate_last_active_admin_409(admin: User, admin_client: ApiClient) -> None:
-    AdminFactory(is_active=False)  # an inactive admin does not count
+    AdminFactory.create(is_active=False)  # an inactive admin does not count
     before, counts = user_row(admin), table_counts()
 
     response = admin_client.patch(user_url(admin.pk), {"is_active": False})
@@ -304,7 +330,7 @@ def test_users_patch_deactivate_last_active_admin_409(admin: User, admin_client:
 
 
 def test_users_patch_deactivate_admin_when_another_remains(admin: User, admin_client: ApiClient) -> None:
-    other = AdminFactory()
+    other = AdminFactory.create()
 
     body = assert_json(admin_client.patch(user_url(other.pk), {"is_active": False}), 200)
 
@@ -320,7 +346,7 @@ def test_users_patch_deactivate_admin_when_another_remains(admin: User, admin_cl
     [("CUSTOMER", "SELLER"), ("CUSTOMER", "ADMIN"), ("SELLER", "CUSTOMER"), ("SELLER", "ADMIN")],
 )
 def test_users_set_role_records_change(admin: User, admin_client: ApiClient, old: str, new: str) -> None:
-    target = UserFactory(role=old)
+    target = UserFactory.create(role=old)
     started = timezone.now()
 
     body = assert_json(admin_client.put(role_url(target.pk), {"role": new}), 200)
@@ -333,7 +359,7 @@ def test_users_set_role_records_change(admin: User, admin_client: ApiClient, old
 
 
 def test_users_set_role_demote_other_admin(admin: User, admin_client: ApiClient) -> None:
-    other = AdminFactory()
+    other = AdminFactory.create()
 
     assert assert_json(admin_client.put(role_url(other.pk), {"role": "SELLER"}), 200)["role"] == "SELLER"
     assert User.objects.get(pk=other.pk).role == "SELLER"
@@ -349,28 +375,28 @@ def test_users_set_role_same_role_records_nothing(admin_client: ApiClient, custo
 
 def test_users_set_role_promotion_applies_to_token_issued_before(admin_client: ApiClient, customer: User) -> None:
     old_token = tokens_for(customer).access
-    assert_detail(ApiClient().get(USERS, **bearer(old_token)), 403)
+    assert_detail(ApiClient().get(USERS, headers=bearer(old_token)), 403)
 
     assert admin_client.put(role_url(customer.pk), {"role": "ADMIN"}).status_code == 200
 
-    body = assert_json(ApiClient().get(USERS, **bearer(old_token)), 200)
+    body = assert_json(ApiClient().get(USERS, headers=bearer(old_token)), 200)
     assert customer.pk in ids(body)
 
 
 def test_users_set_role_demotion_applies_to_token_issued_before(admin_client: ApiClient) -> None:
-    other_admin = AdminFactory()
+    other_admin = AdminFactory.create()
     old_token = tokens_for(other_admin).access
-    assert ApiClient().get(USERS, **bearer(old_token)).status_code == 200
+    assert ApiClient().get(USERS, headers=bearer(old_token)).status_code == 200
 
     assert admin_client.put(role_url(other_admin.pk), {"role": "CUSTOMER"}).status_code == 200
 
-    detail = assert_detail(ApiClient().get(USERS, **bearer(old_token)), 403)
+    detail = assert_detail(ApiClient().get(USERS, headers=bearer(old_token)), 403)
     assert "users.view" in detail
 
 
 @pytest.mark.parametrize("new_role", ["SELLER", "CUSTOMER"])
 def test_users_set_role_demote_last_active_admin_409(admin: User, admin_client: ApiClient, new_role: str) -> None:
-    AdminFactory(is_active=False)
+    AdminFactory.create(is_active=False)
     before, counts = user_row(admin), table_counts()
 
     response = admin_client.put(role_url(admin.pk), {"role": new_role})
@@ -380,9 +406,8 @@ def test_users_set_role_demote_last_active_admin_409(admin: User, admin_client: 
     assert table_counts() == counts
 
 
-def test_users_set_role_admin_may_demote_self_when_another_admin_remains(admin: User,
-                                                                         admin_client: ApiClient) -> None:
-    AdminFactory()
+def test_users_set_role_admin_may_demote_self_when_another_admin_remains(admin: User, admin_client: ApiClient) -> None:
+    AdminFactory.create()
 
     assert assert_json(admin_client.put(role_url(admin.pk), {"role": "SELLER"}), 200)["role"] == "SELLER"
     assert User.objects.get(pk=admin.pk).role == "SELLER"
@@ -418,8 +443,11 @@ def test_users_set_role_holder_of_policy_may_lower_own_role(seller: User, seller
     assert User.objects.get(pk=seller.pk).role == "CUSTOMER"
 
 
-@pytest.mark.parametrize("body", [{"role": "OWNER"}, {"role": "admin"}, {"role": None}, {}, {"role": "SELLER", "x": 1}],
-                         ids=["unknown", "lower-case", "null", "missing", "extra-field"])
+@pytest.mark.parametrize(
+    "body",
+    [{"role": "OWNER"}, {"role": "admin"}, {"role": None}, {}, {"role": "SELLER", "x": 1}],
+    ids=["unknown", "lower-case", "null", "missing", "extra-field"],
+)
 def test_users_set_role_invalid_body_422(admin_client: ApiClient, customer: User, body: dict[str, Any]) -> None:
     before, counts = user_row(customer), table_counts()
 
@@ -431,7 +459,10 @@ def test_users_set_role_invalid_body_422(admin_client: ApiClient, customer: User
 def test_users_set_role_missing_user_404(admin_client: ApiClient) -> None:
     before = table_counts()
 
-    assert assert_json(admin_client.put(role_url(MISSING_ID), {"role": "SELLER"}), 404) == {"detail": "Not found", "code": "not_found"}
+    assert assert_json(admin_client.put(role_url(MISSING_ID), {"role": "SELLER"}), 404) == {
+        "detail": "Not found",
+        "code": "not_found",
+    }
     assert table_counts() == before
 
 
@@ -462,7 +493,7 @@ def test_users_missing_user_404_before_422(admin_client: ApiClient, method: str,
 def test_users_role_history_newest_first(admin: User, admin_client: ApiClient, customer: User) -> None:
     for role in ("SELLER", "ADMIN", "CUSTOMER"):
         assert admin_client.put(role_url(customer.pk), {"role": role}).status_code == 200
-    RoleChangeFactory()  # another user's history is not listed
+    RoleChangeFactory.create()  # another user's history is not listed
 
     body = assert_json(admin_client.get(history_url(customer.pk)), 200)
 
@@ -483,8 +514,8 @@ def test_users_role_history_newest_first(admin: User, admin_client: ApiClient, c
 
 def test_users_role_history_ordered_by_time(admin_client: ApiClient, customer: User) -> None:
     now = timezone.now()
-    older = RoleChangeFactory(user=customer)
-    newer = RoleChangeFactory(user=customer)
+    older = RoleChangeFactory.create(user=customer)
+    newer = RoleChangeFactory.create(user=customer)
     # Written out of order: the newer change has the smaller id.
     RoleChange.objects.filter(pk=older.pk).update(at=now - timedelta(days=1))
     RoleChange.objects.filter(pk=newer.pk).update(at=now - timedelta(days=2))
@@ -495,7 +526,7 @@ def test_users_role_history_ordered_by_time(admin_client: ApiClient, customer: U
 
 
 def test_users_role_history_command_line_change_has_null_actor(admin_client: ApiClient, customer: User) -> None:
-    RoleChangeFactory(user=customer, actor=None)
+    RoleChangeFactory.create(user=customer, actor=None)
 
     body = assert_json(admin_client.get(history_url(customer.pk)), 200)
 
@@ -540,11 +571,12 @@ def call(client: ApiClient, method: str, url: str, body: Any) -> Any:
 
 @pytest.mark.parametrize("role", ["CUSTOMER", "SELLER"])
 @pytest.mark.parametrize(("method", "url", "body", "policy"), ENDPOINTS, ids=ENDPOINT_IDS)
-def test_users_endpoints_forbidden_below_admin_403(client_for: Any, role: str, method: str, url: Any,
-                                                    body: Any, policy: str) -> None:
-    caller = UserFactory(role=role)
+def test_users_endpoints_forbidden_below_admin_403(
+    client_for: Any, role: str, method: str, url: Any, body: Any, policy: str
+) -> None:
+    caller = UserFactory.create(role=role)
     client = client_for(caller)
-    target = CustomerFactory()
+    target = CustomerFactory.create()
     before, counts = user_row(target), table_counts()
 
     response = call(client, method, url(target.pk), body)
@@ -557,8 +589,9 @@ def test_users_endpoints_forbidden_below_admin_403(client_for: Any, role: str, m
 
 
 @pytest.mark.parametrize(("method", "url", "body", "policy"), ENDPOINTS, ids=ENDPOINT_IDS)
-def test_users_endpoints_forbidden_before_404_and_422(customer_client: ApiClient, method: str, url: Any,
-                                                      body: Any, policy: str) -> None:
+def test_users_endpoints_forbidden_before_404_and_422(
+    customer_client: ApiClient, method: str, url: Any, body: Any, policy: str
+) -> None:
     """Checks run 401, 403, 404, 422: a missing id and a bad body still answer 403."""
     bad_body = None if body is None else {"role": "NOPE", "smuggled": True}
 
@@ -568,8 +601,9 @@ def test_users_endpoints_forbidden_before_404_and_422(customer_client: ApiClient
 
 
 @pytest.mark.parametrize(("method", "url", "body", "policy"), ENDPOINTS, ids=ENDPOINT_IDS)
-def test_users_endpoints_anonymous_401(anon_client: ApiClient, customer: User, method: str, url: Any,
-                                       body: Any, policy: str) -> None:
+def test_users_endpoints_anonymous_401(
+    anon_client: ApiClient, customer: User, method: str, url: Any, body: Any, policy: str
+) -> None:
     before, counts = user_row(customer), table_counts()
 
     assert_unauthorized(call(anon_client, method, url(customer.pk), body))

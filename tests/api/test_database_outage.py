@@ -64,11 +64,14 @@ class Rig:
         """One call per kind of endpoint: public, login, authenticated read and write."""
         return {
             "GET /api/health/": lambda: self.http.call("GET", "/api/health/"),
-            "POST /api/login/": lambda: self.http.call("POST", "/api/login/", {"email": self.email, "password": PASSWORD}),
+            "POST /api/login/": lambda: self.http.call(
+                "POST", "/api/login/", {"email": self.email, "password": PASSWORD}
+            ),
             "GET /api/profile/": lambda: self.http.call("GET", "/api/profile/", token=self.access),
             "GET /api/tasks/": lambda: self.http.call("GET", "/api/tasks/", token=self.access),
-            "POST /api/tasks/": lambda: self.http.call("POST", "/api/tasks/", {"title": "Written while it may be down"},
-                                                       token=self.access),
+            "POST /api/tasks/": lambda: self.http.call(
+                "POST", "/api/tasks/", {"title": "Written while it may be down"}, token=self.access
+            ),
         }
 
     def call_all(self, rounds: int) -> list[tuple[str, Reply]]:
@@ -95,7 +98,9 @@ if OUTER_DATABASE_URL.startswith("mysql"):
                 env = server_env(with_address(database_url, "127.0.0.1", proxy.port), LOGIN_RATE="1000/m")
                 with Gunicorn(env, tmp_path_factory.mktemp("outage"), workers=2, name="outage") as server:
                     email = f"outage.{uuid.uuid4().hex[:8]}@example.com"
-                    assert server.http.call("POST", "/api/register/", {"email": email, "password": PASSWORD}).status == 201
+                    assert (
+                        server.http.call("POST", "/api/register/", {"email": email, "password": PASSWORD}).status == 201
+                    )
                     login = server.http.call("POST", "/api/login/", {"email": email, "password": PASSWORD})
                     assert login.status == 200
                     yield Rig(proxy, server, server.http, email, login.json()["access"])
@@ -108,13 +113,18 @@ if OUTER_DATABASE_URL.startswith("mysql"):
         if not rig.proxy.listening:
             rig.proxy.start()
         wait_until(lambda: rig.http.call("GET", "/api/health/").status == 200, RECOVERY_SECONDS, what="health 200")
-        wait_until(lambda: _all_succeed(rig.call_all(rounds=1)) and rig.proxy.open_connections == 2,
-                   RECOVERY_SECONDS, what="a database connection in each of the two workers")
+        wait_until(
+            lambda: _all_succeed(rig.call_all(rounds=1)) and rig.proxy.open_connections == 2,
+            RECOVERY_SECONDS,
+            what="a database connection in each of the two workers",
+        )
         yield rig
         if not rig.proxy.listening:
             rig.proxy.start()
 
-    def test_a_refused_database_answers_503_json_at_once_and_service_resumes_without_restart(connected_rig: Rig) -> None:
+    def test_a_refused_database_answers_503_json_at_once_and_service_resumes_without_restart(
+        connected_rig: Rig,
+    ) -> None:
         rig = connected_rig
         processes = rig.processes()
         port = rig.proxy.port
@@ -148,7 +158,9 @@ if OUTER_DATABASE_URL.startswith("mysql"):
 
         rig.proxy.hang()
         with ThreadPoolExecutor(max_workers=2) as pool:
-            replies = list(pool.map(lambda call: call(), [rig.calls()["GET /api/health/"], rig.calls()["GET /api/tasks/"]]))
+            replies = list(
+                pool.map(lambda call: call(), [rig.calls()["GET /api/health/"], rig.calls()["GET /api/tasks/"]])
+            )
         for name, reply in zip(["GET /api/health/", "GET /api/tasks/"], replies, strict=True):
             _assert_unavailable(name, reply)
             assert reply.seconds < HUNG_DATABASE_BUDGET_SECONDS, (name, reply.seconds)
@@ -164,7 +176,9 @@ if OUTER_DATABASE_URL.startswith("mysql"):
 
         rig.proxy.blackhole()  # like a database host gone off the network: no refusal, no answer
         with ThreadPoolExecutor(max_workers=2) as pool:
-            replies = list(pool.map(lambda call: call(), [rig.calls()["GET /api/health/"], rig.calls()["GET /api/tasks/"]]))
+            replies = list(
+                pool.map(lambda call: call(), [rig.calls()["GET /api/health/"], rig.calls()["GET /api/tasks/"]])
+            )
         for name, reply in zip(["GET /api/health/", "GET /api/tasks/"], replies, strict=True):
             _assert_unavailable(name, reply)
             assert CONNECT_TIMEOUT_SECONDS - 0.5 <= reply.seconds < CONNECT_TIMEOUT_SECONDS + 3, (name, reply.seconds)
@@ -187,8 +201,12 @@ def test_health_names_the_database_whatever_the_driver_error(monkeypatch: pytest
     (not fall through to the generic 503), with the same Retry-After as every other 503."""
     monkeypatch.setattr("api.health.connection", _DroppedConnection())
     response = Client().get("/api/health/")
-    assert (response.status_code, response.headers["Content-Type"], response.headers["Retry-After"], response.json()) == (
-        503, "application/json; charset=utf-8", "5", HEALTH_DOWN)
+    assert (
+        response.status_code,
+        response.headers["Content-Type"],
+        response.headers["Retry-After"],
+        response.json(),
+    ) == (503, "application/json; charset=utf-8", "5", HEALTH_DOWN)
 
 
 def _assert_unavailable(name: str, reply: Reply) -> None:

@@ -45,7 +45,7 @@ def section(title: str) -> str:
     match = re.search(rf"^(#+) {re.escape(title)}\n", text, re.MULTILINE)
     assert match, f"docs/api.md has no heading {title!r}"
     level = len(match.group(1))
-    rest = text[match.end():]
+    rest = text[match.end() :]
     end = re.search(rf"^#{{1,{level}}} ", rest, re.MULTILINE)
     return rest[: end.start()] if end else rest
 
@@ -53,8 +53,9 @@ def section(title: str) -> str:
 def table(text: str, first_column: str) -> list[dict[str, str]]:
     """The Markdown table of `text` whose first column is `first_column`, one dict per row."""
     for block in re.findall(r"(?:^[ \t]*\|.*\n?)+", text, re.MULTILINE):
-        header, _, *rows = [[cell.strip() for cell in line.strip().strip("|").split("|")]
-                            for line in block.strip().splitlines()]
+        header, _, *rows = [
+            [cell.strip() for cell in line.strip().strip("|").split("|")] for line in block.strip().splitlines()
+        ]
         if header[0] == first_column:
             assert rows, f"the {first_column!r} table is empty"
             return [dict(zip(header, row, strict=True)) for row in rows]
@@ -169,8 +170,11 @@ def environment_reads() -> dict[str, set[object]]:
             if isinstance(node, ast.Call) and dotted(node.func) in ENV_READERS and node.args:
                 name = literal(node.args[0])
                 if isinstance(name, str):
-                    default = node.args[1] if len(node.args) > 1 else next(
-                        (keyword.value for keyword in node.keywords if keyword.arg == "default"), None)
+                    default = (
+                        node.args[1]
+                        if len(node.args) > 1
+                        else next((keyword.value for keyword in node.keywords if keyword.arg == "default"), None)
+                    )
                     reads.setdefault(name, set()).add(literal(default))
             elif isinstance(node, ast.Subscript) and dotted(node.value) == "os.environ":
                 name = literal(node.slice)
@@ -183,7 +187,9 @@ def environment_reads() -> dict[str, set[object]]:
 
 def configuration() -> dict[str, str]:
     """Documented variable -> its default cell (a row may document several variables)."""
-    return {name: row["default"] for row in table(section("Configuration"), "variable") for name in ticked(row["variable"])}
+    return {
+        name: row["default"] for row in table(section("Configuration"), "variable") for name in ticked(row["variable"])
+    }
 
 
 def test_configuration_table_is_every_variable_read() -> None:

@@ -31,8 +31,11 @@ def load_config(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, Any]:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     namespace = runpy.run_path(str(CONFIG))
-    return {name: value for name, value in namespace.items()
-            if not name.startswith("_") and name not in {"annotations", "multiprocessing", "os"}}
+    return {
+        name: value
+        for name, value in namespace.items()
+        if not name.startswith("_") and name not in {"annotations", "multiprocessing", "os"}
+    }
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -57,8 +60,13 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    config = load_config(monkeypatch, GUNICORN_BIND="0.0.0.0:9000, unix:/run/nexora.sock", WEB_CONCURRENCY="3",
-                         FORWARDED_ALLOW_IPS="10.0.0.0/8", LOG_FORMAT="plain")
+    config = load_config(
+        monkeypatch,
+        GUNICORN_BIND="0.0.0.0:9000, unix:/run/nexora.sock",
+        WEB_CONCURRENCY="3",
+        FORWARDED_ALLOW_IPS="10.0.0.0/8",
+        LOG_FORMAT="plain",
+    )
 
     assert config["bind"] == ["0.0.0.0:9000", "unix:/run/nexora.sock"]
     assert config["workers"] == 3
@@ -90,13 +98,15 @@ def test_a_server_started_with_the_config_logs_json_lines_only(tmp_path: Path) -
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("XDG_RUNTIME_DIR", None)
-    process = subprocess.Popen([str(GUNICORN), "-c", str(CONFIG)], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [str(GUNICORN), "-c", str(CONFIG)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
         for _ in range(100):
             try:
-                request = urllib.request.Request(f"http://127.0.0.1:{port}/api/health/",
-                                                 headers={"X-Request-ID": "gunicorn-config-1"})
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/api/health/", headers={"X-Request-ID": "gunicorn-config-1"}
+                )
                 with urllib.request.urlopen(request, timeout=10) as response:
                     status, headers = response.status, dict(response.headers.items())
                 break

@@ -67,8 +67,12 @@ def test_auth_walkthrough_over_http(server: Http) -> None:
     assert server.call("POST", "/api/token/refresh/", {"refresh": new_pair["refresh"]}).status == 401
 
     second = server.call("POST", "/api/login/", {"email": email, "password": password}).json()
-    changed = server.call("POST", "/api/profile/password/",
-                          {"current_password": password, "new_password": "e2e-Another-Horse-10"}, token=second["access"])
+    changed = server.call(
+        "POST",
+        "/api/profile/password/",
+        {"current_password": password, "new_password": "e2e-Another-Horse-10"},
+        token=second["access"],
+    )
     assert changed.status == 200
     assert server.call("GET", "/api/profile/", token=second["access"]).status == 401
     assert server.call("GET", "/api/profile/", token=changed.json()["access"]).status == 200
@@ -99,7 +103,12 @@ def test_tasks_over_http(server: Http) -> None:
         ("GET", "/api/nowhere/", {}, 404),
         ("PUT", "/api/login/", {"body": {}}, 405),
         ("GET", "/api/health/", {"headers": {"Host": "evil.example"}}, 400),
-        ("POST", "/api/login/", {"raw": b"email=a&password=b", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}, 415),
+        (
+            "POST",
+            "/api/login/",
+            {"raw": b"email=a&password=b", "headers": {"Content-Type": "application/x-www-form-urlencoded"}},
+            415,
+        ),
         ("POST", "/api/login/", {"raw": b"{not json", "headers": {"Content-Type": "application/json"}}, 422),
         ("GET", "/api/profile/", {"headers": {"Authorization": "Bearer not-a-jwt"}}, 401),
     ],

@@ -47,16 +47,24 @@ def test_the_same_key_with_another_body_is_422(customer_client: ApiClient) -> No
     create(customer_client, {"title": "Call back"})
     response = create(customer_client, {"title": "Something else"})
 
-    assert (response.status_code, response.json()) == (422, {
-        "detail": [{"loc": ["header", "Idempotency-Key"], "msg": "This key was already used with another request body.",
-                    "type": "idempotency_key_reused"}],
-        "code": "idempotency_key_reused",
-    })
+    assert (response.status_code, response.json()) == (
+        422,
+        {
+            "detail": [
+                {
+                    "loc": ["header", "Idempotency-Key"],
+                    "msg": "This key was already used with another request body.",
+                    "type": "idempotency_key_reused",
+                }
+            ],
+            "code": "idempotency_key_reused",
+        },
+    )
     assert list(Task.objects.values_list("title", flat=True)) == ["Call back"]
 
 
 def test_keys_are_per_caller(db: None) -> None:
-    one, two = CustomerFactory(), CustomerFactory()
+    one, two = CustomerFactory.create(), CustomerFactory.create()
     assert create(ApiClient(one), {"title": "Mine"}).status_code == 201
     assert create(ApiClient(two), {"title": "Mine"}).status_code == 201
     assert sorted(Task.objects.values_list("owner_id", flat=True)) == sorted([one.pk, two.pk])
@@ -115,8 +123,12 @@ def test_the_header_is_documented_on_idempotent_operations_only() -> None:
     assert header_names("/api/tasks/", "post") == ["Idempotency-Key"]
     assert header_names("/api/register/", "post") == ["Idempotency-Key"]
     assert header_names("/api/login/", "post") == []
-    assert "idempotency_key_reused" in paths["/api/tasks/"]["post"]["responses"][422]["content"]["application/json"][
-        "schema"]["properties"]["code"]["enum"]
+    assert (
+        "idempotency_key_reused"
+        in paths["/api/tasks/"]["post"]["responses"][422]["content"]["application/json"]["schema"]["properties"][
+            "code"
+        ]["enum"]
+    )
 
 
 # --- over real HTTP ----------------------------------------------------------------------------
@@ -146,11 +158,13 @@ def test_a_retry_after_the_client_was_cut_off_creates_one_task(server: Http) -> 
     token = signed_in(server)
     body = json.dumps({"title": "Cut off"}).encode()
     url = urlsplit(server.base)
+    assert url.port is not None
     with socket.create_connection((url.hostname, url.port)) as cut_off:  # sends, never reads the answer
         cut_off.sendall(
             f"POST {TASKS} HTTP/1.1\r\nHost: {url.hostname}\r\nAuthorization: Bearer {token}\r\n"
             f"Idempotency-Key: cut-1\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-            f"Connection: close\r\n\r\n".encode() + body
+            f"Connection: close\r\n\r\n".encode()
+            + body
         )
     wait_until(lambda: titles(server, token) == ["Cut off"], timeout=10, what="the first request's commit")
 

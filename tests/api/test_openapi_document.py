@@ -15,17 +15,24 @@ COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 
 def current_document() -> str:
     """Rendered exactly as `make openapi` writes it."""
-    return json.dumps(api.get_openapi_schema(), cls=NinjaJSONEncoder, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(api.get_openapi_schema(), cls=NinjaJSONEncoder, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )
 
 
 def test_committed_openapi_document_matches_the_code() -> None:
     committed = COMMITTED.read_text(encoding="utf-8")
     current = current_document()
     if committed != current:
-        diff = "".join(difflib.unified_diff(
-            committed.splitlines(keepends=True), current.splitlines(keepends=True),
-            fromfile="docs/openapi.json (committed)", tofile="docs/openapi.json (from the code)", n=2,
-        ))
+        diff = "".join(
+            difflib.unified_diff(
+                committed.splitlines(keepends=True),
+                current.splitlines(keepends=True),
+                fromfile="docs/openapi.json (committed)",
+                tofile="docs/openapi.json (from the code)",
+                n=2,
+            )
+        )
         raise AssertionError(f"The API changed: run `make openapi` and commit the result.\n{diff[:20000]}")
 
 
@@ -46,7 +53,9 @@ def test_every_operation_has_a_readable_id_tag_summary_and_error_schema() -> Non
                 if int(status) >= 400:
                     schema = response["content"]["application/json"]["schema"]
                     if operation_id == "health":
-                        assert schema == {"$ref": "#/components/schemas/HealthDownOut"}, where  # says which part is down
+                        assert schema == {"$ref": "#/components/schemas/HealthDownOut"}, (
+                            where
+                        )  # says which part is down
                         continue
                     codes = schema["properties"]["code"]["enum"]
                     assert codes and all(code.replace("_", "").isalpha() and code.islower() for code in codes), where
@@ -78,7 +87,9 @@ def test_request_bodies_type_check_with_generators_default_flags() -> None:
     schemas = document["components"]["schemas"]
     bodies = {
         operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
-        for item in document["paths"].values() for operation in item.values() if "requestBody" in operation
+        for item in document["paths"].values()
+        for operation in item.values()
+        if "requestBody" in operation
     }
     assert {"RegisterIn", "TaskCreateIn", "TaskUpdateIn"} <= bodies
     for name in bodies:

@@ -34,8 +34,17 @@ from nexora_testkit.factories import PASSWORD, AdminFactory, CustomerFactory
 ROOT = Path(__file__).resolve().parents[2]
 
 REQUEST_LINE_KEYS = {
-    "timestamp", "level", "logger", "message", "request_id",
-    "method", "path", "status", "duration_ms", "user_id", "client",
+    "timestamp",
+    "level",
+    "logger",
+    "message",
+    "request_id",
+    "method",
+    "path",
+    "status",
+    "duration_ms",
+    "user_id",
+    "client",
 }
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -62,7 +71,7 @@ class LogOutput:
 @pytest.fixture
 def log_output() -> Iterator[LogOutput]:
     handler = next(handler for handler in logging.getLogger().handlers if handler.get_name() == "console")
-    assert isinstance(handler.formatter, JsonFormatter)
+    assert isinstance(handler, logging.StreamHandler) and isinstance(handler.formatter, JsonFormatter)
     buffer = io.StringIO()
     previous = handler.setStream(buffer)
     try:
@@ -82,15 +91,16 @@ def everything_at_debug() -> Iterator[None]:
     try:
         yield
     finally:
-        for logger, level in zip(loggers, levels):
+        for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
 
 
 # --- one line per request ----------------------------------------------------------------------
 
 
-def test_one_json_line_per_request_with_exact_fields(customer_client: ApiClient, customer: User,
-                                                      log_output: LogOutput) -> None:
+def test_one_json_line_per_request_with_exact_fields(
+    customer_client: ApiClient, customer: User, log_output: LogOutput
+) -> None:
     response = customer_client.get("/api/profile/?search=ignored")
 
     assert response.status_code == 200
@@ -99,11 +109,17 @@ def test_one_json_line_per_request_with_exact_fields(customer_client: ApiClient,
     assert GENERATED_ID.fullmatch(line["request_id"])
     assert response["X-Request-ID"] == line["request_id"]
     assert {key: line[key] for key in ("level", "message", "method", "path", "status", "user_id", "client")} == {
-        "level": "INFO", "message": "GET /api/profile/ 200", "method": "GET", "path": "/api/profile/",
-        "status": 200, "user_id": customer.pk, "client": "127.0.0.1",
+        "level": "INFO",
+        "message": "GET /api/profile/ 200",
+        "method": "GET",
+        "path": "/api/profile/",
+        "status": 200,
+        "user_id": customer.pk,
+        "client": "127.0.0.1",
     }
     assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
-    assert datetime.fromisoformat(line["timestamp"]).utcoffset().total_seconds() == 0
+    offset = datetime.fromisoformat(line["timestamp"]).utcoffset()
+    assert offset is not None and offset.total_seconds() == 0
 
 
 @pytest.mark.parametrize(
@@ -118,9 +134,9 @@ def test_one_json_line_per_request_with_exact_fields(customer_client: ApiClient,
         ("get", "/static/ninja/swagger-ui-init.js", {}, 200),  # WhiteNoise, before any view
     ],
 )
-def test_every_request_gets_one_line_with_the_status_sent(anon_client: ApiClient, log_output: LogOutput,
-                                                          method: str, path: str, extra: dict[str, Any],
-                                                          status: int) -> None:
+def test_every_request_gets_one_line_with_the_status_sent(
+    anon_client: ApiClient, log_output: LogOutput, method: str, path: str, extra: dict[str, Any], status: int
+) -> None:
     response = getattr(anon_client, method)(path, **extra)
 
     assert response.status_code == status
@@ -129,8 +145,9 @@ def test_every_request_gets_one_line_with_the_status_sent(anon_client: ApiClient
     assert line["request_id"] == response["X-Request-ID"]
 
 
-def test_client_address_is_the_one_throttling_believes(anon_client: ApiClient, log_output: LogOutput,
-                                                       settings: Any) -> None:
+def test_client_address_is_the_one_throttling_believes(
+    anon_client: ApiClient, log_output: LogOutput, settings: Any
+) -> None:
     settings.TRUSTED_PROXY_COUNT = 1
     anon_client.get("/api/health/", HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7", REMOTE_ADDR="10.0.0.2")
 
@@ -144,7 +161,8 @@ def test_api_ignores_the_session_user_and_the_admin_logs_it(admin: User, log_out
     assert browser.get("/api/profile/").status_code == 401
     assert browser.get("/admin/").status_code == 302  # not staff: sent to the login page, but signed in
     assert [(line["path"], line["user_id"]) for line in log_output.request_lines()] == [
-        ("/api/profile/", None), ("/admin/", admin.pk),
+        ("/api/profile/", None),
+        ("/admin/", admin.pk),
     ]
 
 
@@ -161,9 +179,11 @@ def test_a_sane_incoming_request_id_is_kept(anon_client: ApiClient, log_output: 
 
 @pytest.mark.parametrize(
     "incoming",
-    ["", "A" * 129, "has space", "quote\"d", "semi;colon", "new\nline", "ünïcode", "{\"json\": 1}", "a/b"],
+    ["", "A" * 129, "has space", 'quote"d', "semi;colon", "new\nline", "ünïcode", '{"json": 1}', "a/b"],
 )
-def test_an_insane_incoming_request_id_is_replaced(anon_client: ApiClient, log_output: LogOutput, incoming: str) -> None:
+def test_an_insane_incoming_request_id_is_replaced(
+    anon_client: ApiClient, log_output: LogOutput, incoming: str
+) -> None:
     response = anon_client.get("/api/health/", HTTP_X_REQUEST_ID=incoming)
 
     assert GENERATED_ID.fullmatch(response["X-Request-ID"])
@@ -177,8 +197,9 @@ def test_each_request_gets_its_own_id(anon_client: ApiClient) -> None:
 
 
 def test_every_line_of_a_request_carries_its_id(customer: User, anon_client: ApiClient, log_output: LogOutput) -> None:
-    response = anon_client.post("/api/login/", {"email": customer.email, "password": "Wrong-Passw0rd-guess"},
-                                HTTP_X_REQUEST_ID="failed-login-1")
+    response = anon_client.post(
+        "/api/login/", {"email": customer.email, "password": "Wrong-Passw0rd-guess"}, HTTP_X_REQUEST_ID="failed-login-1"
+    )
     logging.getLogger("nexora.test").warning("between requests")
 
     assert response.status_code == 401
@@ -195,34 +216,72 @@ def test_every_line_of_a_request_carries_its_id(customer: User, anon_client: Api
 
 
 def test_audit_lines_are_structured(customer: User, log_output: LogOutput) -> None:
-    admin = AdminFactory()
+    admin = AdminFactory.create()
     admin_client, anon = ApiClient(admin), ApiClient()
 
     anon.post("/api/login/", {"email": customer.email, "password": "Wrong-Passw0rd-guess"})
     access = anon.post("/api/login/", {"email": customer.email, "password": PASSWORD}).json()["access"]
     ApiClient(HTTP_AUTHORIZATION=f"Bearer {access}").post(
-        "/api/profile/password/", {"current_password": PASSWORD, "new_password": "Brand-new-Passw0rd-7"})
+        "/api/profile/password/", {"current_password": PASSWORD, "new_password": "Brand-new-Passw0rd-7"}
+    )
     admin_client.put(f"/api/users/{customer.pk}/role/", {"role": "SELLER"})
     admin_client.patch(f"/api/users/{customer.pk}/", {"is_active": False})
     admin_client.post("/api/logout/all/")
 
-    audit = [{key: value for key, value in line.items() if key not in {"timestamp", "request_id"}}
-             for line in log_output.of("nexora.audit")]
+    audit = [
+        {key: value for key, value in line.items() if key not in {"timestamp", "request_id"}}
+        for line in log_output.of("nexora.audit")
+    ]
     failed = audit[0]
     assert re.fullmatch(r"[0-9a-f]{16}", failed.pop("email_digest"))
     assert audit == [
-        {"level": "INFO", "logger": "nexora.audit", "message": "login failed", "event": "login_failed",
-         "client": "127.0.0.1"},
-        {"level": "INFO", "logger": "nexora.audit", "message": "login", "event": "login", "user_id": customer.pk,
-         "client": "127.0.0.1"},
-        {"level": "INFO", "logger": "nexora.audit", "message": "password changed", "event": "password_changed",
-         "user_id": customer.pk},
-        {"level": "INFO", "logger": "nexora.audit", "message": "role changed", "event": "role_changed",
-         "actor_id": admin.pk, "user_id": customer.pk, "old_role": "CUSTOMER", "new_role": "SELLER"},
-        {"level": "INFO", "logger": "nexora.audit", "message": "user deactivated", "event": "user_deactivated",
-         "actor_id": admin.pk, "user_id": customer.pk},
-        {"level": "INFO", "logger": "nexora.audit", "message": "logged out everywhere", "event": "logout_all",
-         "user_id": admin.pk},
+        {
+            "level": "INFO",
+            "logger": "nexora.audit",
+            "message": "login failed",
+            "event": "login_failed",
+            "client": "127.0.0.1",
+        },
+        {
+            "level": "INFO",
+            "logger": "nexora.audit",
+            "message": "login",
+            "event": "login",
+            "user_id": customer.pk,
+            "client": "127.0.0.1",
+        },
+        {
+            "level": "INFO",
+            "logger": "nexora.audit",
+            "message": "password changed",
+            "event": "password_changed",
+            "user_id": customer.pk,
+        },
+        {
+            "level": "INFO",
+            "logger": "nexora.audit",
+            "message": "role changed",
+            "event": "role_changed",
+            "actor_id": admin.pk,
+            "user_id": customer.pk,
+            "old_role": "CUSTOMER",
+            "new_role": "SELLER",
+        },
+        {
+            "level": "INFO",
+            "logger": "nexora.audit",
+            "message": "user deactivated",
+            "event": "user_deactivated",
+            "actor_id": admin.pk,
+            "user_id": customer.pk,
+        },
+        {
+            "level": "INFO",
+            "logger": "nexora.audit",
+            "message": "logged out everywhere",
+            "event": "logout_all",
+            "user_id": admin.pk,
+        },
     ]
 
 
@@ -240,7 +299,10 @@ def test_failed_login_digest_is_stable_per_address_and_not_the_address(customer:
 
 
 def test_no_password_token_or_hash_is_ever_logged(db: None, log_output: LogOutput) -> None:
-    customer, admin = CustomerFactory(), AdminFactory()  # made before capturing: factory-boy logs its fields
+    customer, admin = (
+        CustomerFactory.create(),
+        AdminFactory.create(),
+    )  # made before capturing: factory-boy logs its fields
     admin_pair = ApiClient().authenticate(admin)
     admin_client = ApiClient(HTTP_AUTHORIZATION=f"Bearer {admin_pair.access}")
     anon = ApiClient()
@@ -252,15 +314,22 @@ def test_no_password_token_or_hash_is_ever_logged(db: None, log_output: LogOutpu
         statuses = [anon.post("/api/login/", {"email": customer.email, "password": wrong_password}).status_code]
         first = anon.post("/api/login/", {"email": customer.email, "password": PASSWORD}).json()
         refreshed = anon.post("/api/token/refresh/", {"refresh": first["refresh"]}).json()
-        statuses.append(anon.post("/api/token/refresh/", {"refresh": first["refresh"]}).status_code)  # a second tab: 200
-        changed = ApiClient(HTTP_AUTHORIZATION=f"Bearer {refreshed['access']}").post(
-            "/api/profile/password/", {"current_password": PASSWORD, "new_password": new_password}).json()
+        statuses.append(
+            anon.post("/api/token/refresh/", {"refresh": first["refresh"]}).status_code
+        )  # a second tab: 200
+        changed = (
+            ApiClient(HTTP_AUTHORIZATION=f"Bearer {refreshed['access']}")
+            .post("/api/profile/password/", {"current_password": PASSWORD, "new_password": new_password})
+            .json()
+        )
         hashes.append(User.objects.get(pk=customer.pk).password)
         statuses.append(ApiClient(HTTP_AUTHORIZATION=f"Bearer {first['access']}").get("/api/profile/").status_code)
         statuses.append(admin_client.put(f"/api/users/{customer.pk}/role/", {"role": "SELLER"}).status_code)
         statuses.append(admin_client.patch(f"/api/users/{customer.pk}/", {"is_active": False}).status_code)
         statuses.append(anon.post("/api/token/verify/", {"token": changed["access"]}).status_code)
-        statuses.append(anon.post("/api/register/", {"email": "new@example.com", "password": signup_password}).status_code)
+        statuses.append(
+            anon.post("/api/register/", {"email": "new@example.com", "password": signup_password}).status_code
+        )
         statuses.append(anon.post("/api/register/", {"email": "weak@example.com", "password": "12345678"}).status_code)
         statuses.append(anon.post("/api/login/", {"email": "new@example.com", "password": signup_password}).status_code)
 
@@ -268,9 +337,22 @@ def test_no_password_token_or_hash_is_ever_logged(db: None, log_output: LogOutpu
     output = log_output.text
     assert len(log_output.request_lines()) == len(statuses) + 3  # login, refresh, password change
     assert ("DEBUG", "capturing at DEBUG") in [(line["level"], line["message"]) for line in log_output.lines()]
-    secrets = [PASSWORD, new_password, signup_password, wrong_password, "12345678", *hashes, admin_pair.access,
-               admin_pair.refresh, first["access"], first["refresh"], refreshed["access"], refreshed["refresh"],
-               changed["access"], changed["refresh"]]
+    secrets = [
+        PASSWORD,
+        new_password,
+        signup_password,
+        wrong_password,
+        "12345678",
+        *hashes,
+        admin_pair.access,
+        admin_pair.refresh,
+        first["access"],
+        first["refresh"],
+        refreshed["access"],
+        refreshed["refresh"],
+        changed["access"],
+        changed["refresh"],
+    ]
     leaked = [secret for secret in secrets if secret in output]
     assert leaked == []
     assert customer.email not in output and "new@example.com" not in output  # e-mails: PII, not logged
@@ -296,7 +378,10 @@ def test_django_request_warning_has_the_path_only(customer: User, log_output: Lo
     assert response.status_code == 401
     [warning] = log_output.of("django.request")
     assert {key: value for key, value in warning.items() if key not in {"timestamp", "request_id"}} == {
-        "level": "WARNING", "logger": "django.request", "message": "Unauthorized: /api/profile/", "status_code": 401,
+        "level": "WARNING",
+        "logger": "django.request",
+        "message": "Unauthorized: /api/profile/",
+        "status_code": 401,
     }
     assert token not in log_output.text and "secret-query" not in log_output.text
 
@@ -304,25 +389,37 @@ def test_django_request_warning_has_the_path_only(customer: User, log_output: Lo
 # --- the formatter -------------------------------------------------------------------------------
 
 
+class Recorder(logging.Handler):
+    """Keeps the records it is handed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 def test_formatter_writes_one_line_whatever_the_record_holds() -> None:
     logger = logging.getLogger("nexora.test.formatter")
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
+    handler = Recorder()
     logger.addHandler(handler)
     try:
         try:
             raise ValueError("bad\nthing")
         except ValueError:
-            logger.error("two\nlines \"quoted\"", exc_info=True,
-                         extra={"when": datetime(2030, 1, 1), "ratio": float("nan"), "request": object(), "ids": (1, 2)})
+            logger.error(
+                'two\nlines "quoted"',
+                exc_info=True,
+                extra={"when": datetime(2030, 1, 1), "ratio": float("nan"), "request": object(), "ids": (1, 2)},
+            )
     finally:
         logger.removeHandler(handler)
 
-    [text] = [JsonFormatter().format(record) for record in records]
+    [text] = [JsonFormatter().format(record) for record in handler.records]
     assert "\n" not in text
     entry = json.loads(text)
-    assert entry["message"] == "two\nlines \"quoted\""
+    assert entry["message"] == 'two\nlines "quoted"'
     assert entry["exception"].startswith("Traceback") and entry["exception"].endswith("ValueError: bad\nthing")
     assert (entry["when"], entry["ratio"], entry["ids"]) == ("2030-01-01 00:00:00", "nan", [1, 2])
     assert "request" not in entry
@@ -341,18 +438,28 @@ Client(HTTP_HOST="localhost").get("/api/nowhere/", HTTP_X_REQUEST_ID="plain-1")
 @pytest.mark.parametrize(("log_format", "returncode"), [("plain", 0), ("xml", 1)])
 def test_log_format_from_the_environment(log_format: str, returncode: int) -> None:
     base = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_URL", "LOG_"))}
-    result = subprocess.run([sys.executable, "-c", PLAIN_PROBE], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                            env={**base, "DJANGO_DEBUG": "1", "LOG_FORMAT": log_format})
+    result = subprocess.run(
+        [sys.executable, "-c", PLAIN_PROBE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**base, "DJANGO_DEBUG": "1", "LOG_FORMAT": log_format},
+    )
 
     assert result.returncode == returncode, result.stderr
     if returncode:
         assert "LOG_FORMAT must be 'json' or 'plain', not 'xml'." in result.stderr
     else:
-        assert re.search(r"^\S+ \S+ INFO nexora.request \[plain-1\] GET /api/nowhere/ 404$", result.stdout, re.M), result.stdout
+        assert re.search(r"^\S+ \S+ INFO nexora.request \[plain-1\] GET /api/nowhere/ 404$", result.stdout, re.M), (
+            result.stdout
+        )
 
 
 def test_a_basic_authorization_header_is_never_logged_even_with_debug_on(
-    customer: User, log_output: LogOutput, settings: Any,
+    customer: User,
+    log_output: LogOutput,
+    settings: Any,
 ) -> None:
     """django-ninja's HttpBearer logs a non-Bearer header whole when DEBUG is on ("Unexpected
     auth - 'Basic <email:password>'"): our authenticator reads the header itself."""

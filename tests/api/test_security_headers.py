@@ -28,7 +28,10 @@ DOCS_CSP = (
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
 APP_ORIGIN = "https://app.example"
-UNAUTHENTICATED = {"detail": "Authentication credentials were not provided or are invalid.", "code": "not_authenticated"}
+UNAUTHENTICATED = {
+    "detail": "Authentication credentials were not provided or are invalid.",
+    "code": "not_authenticated",
+}
 
 
 def assert_browser_headers(response: Any, csp: str = API_CSP) -> None:
@@ -134,7 +137,10 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     ("https", "expected"),
     [
         ({}, [200, None, 200, None]),
-        ({"DJANGO_HTTPS": "1"}, [200, "max-age=31536000; includeSubDomains", 301, "https://localhost/api/openapi.json"]),
+        (
+            {"DJANGO_HTTPS": "1"},
+            [200, "max-age=31536000; includeSubDomains", 301, "https://localhost/api/openapi.json"],
+        ),
     ],
 )
 def test_hsts_and_redirect_follow_django_https_from_the_environment(https: dict[str, str], expected: list[Any]) -> None:
@@ -160,7 +166,9 @@ def test_deploy_check_is_clean_with_django_https(tmp_path: Path) -> None:
 
 def preflight(origin: str, method: str = "POST") -> Any:
     return Client().options(
-        "/api/tasks/", HTTP_ORIGIN=origin, HTTP_ACCESS_CONTROL_REQUEST_METHOD=method,
+        "/api/tasks/",
+        HTTP_ORIGIN=origin,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD=method,
         HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization, content-type",
     )
 
@@ -178,7 +186,9 @@ def test_preflight_from_an_allowed_origin_allows_the_bearer_header(db: None) -> 
 
 
 @override_settings(CORS_ALLOWED_ORIGINS=[APP_ORIGIN])
-@pytest.mark.parametrize("origin", ["https://evil.example", "http://app.example", "https://app.example.evil.example", "null"])
+@pytest.mark.parametrize(
+    "origin", ["https://evil.example", "http://app.example", "https://app.example.evil.example", "null"]
+)
 def test_preflight_from_another_origin_gets_no_cors_headers(db: None, origin: str) -> None:
     response = preflight(origin)
 
@@ -210,20 +220,23 @@ def test_no_origin_is_allowed_by_default(db: None) -> None:
 
 
 def test_admin_session_cookie_without_bearer_is_401_and_writes_nothing(db: None) -> None:
-    staff_admin = AdminFactory(staff=True)
+    staff_admin = AdminFactory.create(staff=True)
     browser = Client(enforce_csrf_checks=True)
     browser.get("/admin/login/")
     csrf_token = browser.cookies["csrftoken"].value
-    logged_in = browser.post("/admin/login/", {"username": staff_admin.email, "password": PASSWORD,
-                                               "csrfmiddlewaretoken": csrf_token, "next": "/admin/"})
+    logged_in = browser.post(
+        "/admin/login/",
+        {"username": staff_admin.email, "password": PASSWORD, "csrfmiddlewaretoken": csrf_token, "next": "/admin/"},
+    )
     assert (logged_in.status_code, logged_in["Location"]) == (302, "/admin/")
     assert browser.get("/admin/").status_code == 200  # the session works where it belongs
     users_before = User.objects.count()
 
     listed = browser.get("/api/users/")
     forged = browser.post("/api/tasks/", {"title": "Forged"}, content_type="application/json")
-    same_site = browser.post("/api/tasks/", {"title": "Same site"}, content_type="application/json",
-                             HTTP_X_CSRFTOKEN=csrf_token)
+    same_site = browser.post(
+        "/api/tasks/", {"title": "Same site"}, content_type="application/json", HTTP_X_CSRFTOKEN=csrf_token
+    )
 
     for response in (listed, forged, same_site):
         assert response.status_code == 401

@@ -34,8 +34,10 @@ def nginx_binary() -> str:
     """Missing nginx fails in CI (it must not pass silently there) and skips elsewhere."""
     found = find_nginx()
     if found is None:
-        message = ("nginx is not installed: `make test-deploy` installs Debian's nginx-light when run as root, "
-                   "or run `apt-get install -y --no-install-recommends nginx-light`.")
+        message = (
+            "nginx is not installed: `make test-deploy` installs Debian's nginx-light when run as root, "
+            "or run `apt-get install -y --no-install-recommends nginx-light`."
+        )
         if os.environ.get("CI"):
             pytest.fail(f"{message} (CI is set: the deployment check may not be skipped)", pytrace=False)
         pytest.skip(message)
@@ -85,8 +87,12 @@ def database_url(watchdog: None) -> Iterator[str]:
 def instances(database_url: str, work: Path) -> Iterator[tuple[Gunicorn, Gunicorn]]:
     """Instance A and B, two workers each, one database and one secret key for both: a token
     from one instance is good on the other."""
-    env = server_env(database_url, DJANGO_SECRET_KEY=secrets.token_urlsafe(50), TRUSTED_PROXY_COUNT="1",
-                     LOGIN_RATE=f"{LOGIN_LIMIT}/m")
+    env = server_env(
+        database_url,
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        TRUSTED_PROXY_COUNT="1",
+        LOGIN_RATE=f"{LOGIN_LIMIT}/m",
+    )
     migrate(env)
     with ExitStack() as teardown:
         a = Gunicorn(env, work, workers=2, name="instance-a")
@@ -110,20 +116,24 @@ def nginx(nginx_binary: str, instances: tuple[Gunicorn, Gunicorn], work: Path) -
 
 
 @pytest.fixture(scope="module")
-def deployment(nginx_binary: str, watchdog: None, instances: tuple[Gunicorn, Gunicorn],
-               nginx: Nginx) -> Iterator[Deployment]:
+def deployment(
+    nginx_binary: str, watchdog: None, instances: tuple[Gunicorn, Gunicorn], nginx: Nginx
+) -> Iterator[Deployment]:
     """What every check takes. nginx_binary comes first: no database nor server is made when
     the check is to be skipped."""
     a, b = instances
-    print(f"[setup] instance A 127.0.0.1:{a.port} and B 127.0.0.1:{b.port} (2 workers each, "
-          f"TRUSTED_PROXY_COUNT=1, LOGIN_RATE={LOGIN_LIMIT}/m); nginx {nginx.version()} on 127.0.0.1:{nginx.port}")
+    print(
+        f"[setup] instance A 127.0.0.1:{a.port} and B 127.0.0.1:{b.port} (2 workers each, "
+        f"TRUSTED_PROXY_COUNT=1, LOGIN_RATE={LOGIN_LIMIT}/m); nginx {nginx.version()} on 127.0.0.1:{nginx.port}"
+    )
     yield Deployment(a, b, nginx)
     signal.alarm(0)  # before nginx, the instances and the database are stopped: never cut short
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item,
-                              call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """A failed check carries the tail of every log of the rig, and the logs are kept."""
     report: pytest.TestReport = yield
     folder = getattr(item, "funcargs", {}).get("work")

@@ -104,8 +104,13 @@ class Nginx:
         test = subprocess.run([*command, "-t", "-q"], capture_output=True, text=True, timeout=20)
         if test.returncode != 0:
             raise RuntimeError(f"nginx refuses the rendered deploy/nginx.conf:\n{test.stderr}")
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         wait_until(lambda: self.http.call("GET", "/api/health/").status == 200, 15, what="nginx answering /api/health/")
         return self
 
@@ -136,8 +141,16 @@ class Nginx:
             match = _LOG_LINE.match(line)
             if match:
                 upstreams = tuple(part.strip() for part in match["upstream"].split(",") if part.strip() != "-")
-                entries.append(Logged(float(match["at"]), match["method"], match["path"], int(match["status"]),
-                                      match["rid"], upstreams))
+                entries.append(
+                    Logged(
+                        float(match["at"]),
+                        match["method"],
+                        match["path"],
+                        int(match["status"]),
+                        match["rid"],
+                        upstreams,
+                    )
+                )
         return entries
 
     def version(self) -> str:

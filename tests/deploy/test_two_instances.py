@@ -55,11 +55,15 @@ def test_nginx_in_front(deployment: Deployment) -> None:
     front.call("GET", "/api/health/?sane", headers={"X-Request-ID": sane})
     front.call("GET", "/api/health/?insane", headers={"X-Request-ID": "not sane; <script>"})
     deployment.nginx.logged_with([sane])
-    wait_until(lambda: any(entry.path == "/api/health/?insane" for entry in deployment.nginx.logged()), 5,
-               what="nginx's log line of the insane X-Request-ID")
+    wait_until(
+        lambda: any(entry.path == "/api/health/?insane" for entry in deployment.nginx.logged()),
+        5,
+        what="nginx's log line of the insane X-Request-ID",
+    )
     replaced = [entry.request_id for entry in deployment.nginx.logged() if entry.path == "/api/health/?insane"]
-    assert re.fullmatch(r"[0-9a-f]{32}", replaced[0]) is not None, \
+    assert re.fullmatch(r"[0-9a-f]{32}", replaced[0]) is not None, (
         f"an insane X-Request-ID replaced by nginx's own id, got {replaced[0]!r}"
+    )
     print("health 200 through nginx; Server: nginx; 2 MiB body -> JSON 413; X-Request-ID kept or replaced")
 
 
@@ -80,14 +84,18 @@ def test_session_across_instances(deployment: Deployment) -> None:
 
     refreshed = b.call("POST", "/api/token/refresh/", {"refresh": pair["refresh"]})
     assert refreshed.status == 200, "refresh A's refresh token on B"
-    assert a.call("POST", "/api/token/refresh/", {"refresh": pair["refresh"]}).status == 401, \
+    assert a.call("POST", "/api/token/refresh/", {"refresh": pair["refresh"]}).status == 401, (
         "the rotated-out refresh token on A"
+    )
     new_refresh = refreshed.json()["refresh"]
     assert a.call("POST", "/api/logout/", {"refresh": new_refresh}).status == 204, "log out on A"
-    assert b.call("POST", "/api/token/refresh/", {"refresh": new_refresh}).status == 401, \
+    assert b.call("POST", "/api/token/refresh/", {"refresh": new_refresh}).status == 401, (
         "the logged-out refresh token on B"
-    print("login A; profile + task on B, task read on A; refresh on B, old refresh 401 on A; "
-          "logout on A, refresh 401 on B")
+    )
+    print(
+        "login A; profile + task on B, task read on A; refresh on B, old refresh 401 on A; "
+        "logout on A, refresh 401 on B"
+    )
 
 
 def test_throttle_across_instances(deployment: Deployment) -> None:
@@ -101,8 +109,12 @@ def test_throttle_across_instances(deployment: Deployment) -> None:
     retry_after: list[str | None] = []
     for attempt in range(limit + 2):
         instance = (a, b)[attempt % 2]
-        reply = instance.call("POST", "/api/login/", {"email": email, "password": "wrong-password-1"},
-                              headers={"X-Forwarded-For": f"198.51.100.{attempt + 1}"})
+        reply = instance.call(
+            "POST",
+            "/api/login/",
+            {"email": email, "password": "wrong-password-1"},
+            headers={"X-Forwarded-For": f"198.51.100.{attempt + 1}"},
+        )
         statuses.append(reply.status)
         retry_after.append(reply.headers.get("retry-after"))
     assert statuses == [401] * limit + [429, 429], f"{limit + 2} failed logins for one e-mail, alternately on A and B"
@@ -117,27 +129,34 @@ def test_throttle_across_instances(deployment: Deployment) -> None:
     for attempt in range(limit + 2):
         request_id = f"throttle-{run}-{attempt}"
         reply = deployment.front.call(
-            "POST", "/api/login/", {"email": f"nobody.{run}.{attempt}@example.com", "password": "wrong-password-1"},
-            headers={"X-Forwarded-For": f"203.0.113.{attempt + 1}", "X-Request-ID": request_id})
+            "POST",
+            "/api/login/",
+            {"email": f"nobody.{run}.{attempt}@example.com", "password": "wrong-password-1"},
+            headers={"X-Forwarded-For": f"203.0.113.{attempt + 1}", "X-Request-ID": request_id},
+        )
         statuses.append(reply.status)
         retry_after.append(reply.headers.get("retry-after"))
         request_ids.append(request_id)
-    assert statuses == [401] * limit + [429, 429], \
+    assert statuses == [401] * limit + [429, 429], (
         f"{limit + 2} failed logins from one client through nginx, each with a forged X-Forwarded-For"
+    )
     assert_throttled_reply_headers(retry_after[limit:], "per address")
     logged = deployment.nginx.logged_with(request_ids)
     instances = [logged[request_id].answered_by for request_id in request_ids]
     both = {deployment.address(deployment.a), deployment.address(deployment.b)}
     assert set(instances) == both, "instances that answered the logins through nginx"
     assert set(instances[limit:]) == both, "instances that answered 429"
-    print(f"one e-mail: {limit}x401 then 429 on B and on A (Retry-After {retry_after[limit]}); "
-          f"one client via nginx, forged X-Forwarded-For: {limit}x401 then 429 from A and from B")
+    print(
+        f"one e-mail: {limit}x401 then 429 on B and on A (Retry-After {retry_after[limit]}); "
+        f"one client via nginx, forged X-Forwarded-For: {limit}x401 then 429 from A and from B"
+    )
 
 
 def assert_throttled_reply_headers(retry_after: list[str | None], what: str) -> None:
     for value in retry_after:
-        assert value is not None and value.isdigit() and 1 <= int(value) <= 60, \
+        assert value is not None and value.isdigit() and 1 <= int(value) <= 60, (
             f"Retry-After of a 429 ({what}) should be 1..60 seconds, got {value!r}"
+        )
 
 
 def wait_for_window_margin(seconds: float) -> None:
@@ -201,9 +220,10 @@ def test_instance_killed_under_load(deployment: Deployment) -> None:
     # (nginx cannot retry once the client has bytes): at most one per load thread, and only
     # those in flight at that moment. Every other request must get a 200.
     cut_in_flight = [outcome for outcome in failures if outcome.started <= killed and outcome.finished >= killing]
-    assert failures[:5] == cut_in_flight[:5], \
-        (f"requests through nginx that did not get a 200 ({len(failures)} of {len(outcomes)}), "
-         "other than those A was answering when it was killed")
+    assert failures[:5] == cut_in_flight[:5], (
+        f"requests through nginx that did not get a 200 ({len(failures)} of {len(outcomes)}), "
+        "other than those A was answering when it was killed"
+    )
     assert len(cut_in_flight) <= LOAD_THREADS, f"at most one cut request per load thread ({len(cut_in_flight)})"
     before = [outcome for outcome in outcomes if outcome.finished <= killed]
     after = [outcome for outcome in outcomes if outcome.started > killed]
@@ -221,29 +241,37 @@ def test_instance_killed_under_load(deployment: Deployment) -> None:
     assert len(tasks) == len(outcomes), "nginx's log lines of the load requests"
     logged_before = [entry for entry in tasks if entry.at < began + wall_offset + KILL_AFTER_SECONDS - 0.5]
     logged_after = [entry for entry in tasks if entry.at > killed + wall_offset + 0.05]
-    assert {entry.answered_by for entry in logged_before} == {a_address, b_address}, \
+    assert {entry.answered_by for entry in logged_before} == {a_address, b_address}, (
         "instances answering before the kill"
+    )
     assert {entry.answered_by for entry in logged_after} == {b_address}, "instances answering after the kill"
     retried = [entry for entry in tasks if len(entry.upstreams) > 1]
-    assert {(entry.upstreams, entry.status) for entry in retried} <= {((a_address, b_address), 200)}, \
+    assert {(entry.upstreams, entry.status) for entry in retried} <= {((a_address, b_address), 200)}, (
         f"retried requests went from A to B and got 200: {retried[:3]}"
+    )
 
     # Both instances gone: nginx's own answer keeps the API's shape (JSON 503, Retry-After).
     deployment.b.kill()
     nobody = deployment.front.call("GET", "/api/tasks/", token=token)
-    assert (nobody.status, nobody.headers.get("content-type"), nobody.headers.get("retry-after"), nobody.json()) \
-        == (503, "application/json", "5", {"detail": "The service is temporarily unavailable."}), \
-        "nginx's answer with both instances down"
-    print(f"{len(outcomes)} requests from {LOAD_THREADS} threads in {ended - began:.1f} s, "
-          f"{len(cut_in_flight)} cut in flight by the kill, none other failed; "
-          f"A killed at {killed - began:.1f} s; {rate_before:.0f} req/s before, {rate_after:.0f} req/s after "
-          f"(all from B); {len(retried)} retried by nginx from A to B; then B killed too: nginx answers JSON 503")
+    assert (nobody.status, nobody.headers.get("content-type"), nobody.headers.get("retry-after"), nobody.json()) == (
+        503,
+        "application/json",
+        "5",
+        {"detail": "The service is temporarily unavailable."},
+    ), "nginx's answer with both instances down"
+    print(
+        f"{len(outcomes)} requests from {LOAD_THREADS} threads in {ended - began:.1f} s, "
+        f"{len(cut_in_flight)} cut in flight by the kill, none other failed; "
+        f"A killed at {killed - began:.1f} s; {rate_before:.0f} req/s before, {rate_after:.0f} req/s after "
+        f"(all from B); {len(retried)} retried by nginx from A to B; then B killed too: nginx answers JSON 503"
+    )
 
 
 def make_user(deployment: Deployment) -> str:
     email = f"load.{uuid.uuid4().hex[:8]}@example.com"
-    assert deployment.direct_b.call("POST", "/api/register/", {"email": email, "password": PASSWORD}).status == 201, \
+    assert deployment.direct_b.call("POST", "/api/register/", {"email": email, "password": PASSWORD}).status == 201, (
         "register for the load"
+    )
     return email
 
 

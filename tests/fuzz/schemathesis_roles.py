@@ -50,9 +50,22 @@ def login(server: Gunicorn, credentials: tuple[str, str] | None) -> str | None:
 
 def schemathesis(base: str, token: str | None, *operation_filter: str) -> int:
     command = [
-        str(BIN / "st"), "--config-file", str(CONFIG), "run", base + "/api/openapi.json",
-        "--max-examples", MAX_EXAMPLES, "--seed", SEED, "--workers", WORKERS, "--request-timeout", "20",
-        "--warnings", "off", *operation_filter,
+        str(BIN / "st"),
+        "--config-file",
+        str(CONFIG),
+        "run",
+        base + "/api/openapi.json",
+        "--max-examples",
+        MAX_EXAMPLES,
+        "--seed",
+        SEED,
+        "--workers",
+        WORKERS,
+        "--request-timeout",
+        "20",
+        "--warnings",
+        "off",
+        *operation_filter,
     ]
     if token:
         command += ["--header", f"Authorization: Bearer {token}"]
@@ -63,22 +76,33 @@ def fuzz_as(caller: str) -> int:
     with tempfile.TemporaryDirectory(prefix="nexora-fuzz-") as tmp:
         env = server_env(f"sqlite:///{tmp}/db.sqlite3", LOGIN_RATE="1000000/m")
         migrate(env)
-        subprocess.run([sys.executable, "manage.py", "seed_demo", "--force"], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "manage.py", "seed_demo", "--force"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         server = Gunicorn(env, Path(tmp)).start()
         try:
             credentials = CALLERS[caller]
             print(f"\n=== schemathesis as {caller} ===", flush=True)
             base = server.http.base
-            status = schemathesis(base, login(server, credentials),
-                                  *[arg for op in TOKEN_REVOKING for arg in ("--exclude-operation-id", op)])
+            status = schemathesis(
+                base,
+                login(server, credentials),
+                *[arg for op in TOKEN_REVOKING for arg in ("--exclude-operation-id", op)],
+            )
             for operation_id in TOKEN_REVOKING:  # each with a token of its own, in this order
                 status |= schemathesis(base, login(server, credentials), "--include-operation-id", operation_id)
             return status
         finally:
             server.stop()
-            errors = [line for line in server.log.read_text(errors="replace").splitlines()
-                      if "Traceback" in line or "ERROR" in line or "Internal Server Error" in line]
+            errors = [
+                line
+                for line in server.log.read_text(errors="replace").splitlines()
+                if "Traceback" in line or "ERROR" in line or "Internal Server Error" in line
+            ]
             if errors:  # what schemathesis saw as a 500, from the server's side
                 print("server errors:\n" + "\n".join(errors[:50]), flush=True)
 

@@ -30,7 +30,7 @@ def registry_matrix() -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("role", ROLES, ids=str)
 def test_permissions_matrix_as_each_role(role: Role, client_for: Any) -> None:
-    response = client_for(UserFactory(role=role)).get("/api/permissions/")
+    response = client_for(UserFactory.create(role=role)).get("/api/permissions/")
     assert response.status_code == 200, response.content
     body = response.json()
     assert set(body) == {"roles", "policies"}
@@ -53,7 +53,7 @@ def test_permissions_matrix_as_anonymous(anon_client: ApiClient) -> None:
 
 @pytest.mark.parametrize("role", ROLES, ids=str)
 def test_profile_permissions_as_each_role(role: Role, client_for: Any) -> None:
-    response = client_for(UserFactory(role=role)).get("/api/profile/permissions/")
+    response = client_for(UserFactory.create(role=role)).get("/api/profile/permissions/")
     assert response.status_code == 200, response.content
     assert response.json() == {"role": str(role), "permissions": default_permissions(role)}
 
@@ -100,9 +100,9 @@ def test_demotion_takes_effect_on_the_next_request(admin: User) -> None:
 
 @pytest.mark.parametrize("role", ROLES, ids=str)
 def test_policy_check_makes_no_query(role: Role, db: None, django_assert_num_queries: Any) -> None:
-    user = UserFactory(role=role)
-    own = TaskFactory(owner=user)
-    other = TaskFactory()
+    user = UserFactory.create(role=role)
+    own = TaskFactory.create(owner=user)
+    other = TaskFactory.create()
     user = User.objects.get(pk=user.pk)
     own, other = (Task.objects.get(pk=task.pk) for task in (own, other))
 

@@ -40,7 +40,7 @@ PATH_OBJECTS: dict[str, Callable[[User | None, User], int]] = {
     # The spare user, never the caller: no self-demotion or own-role raise gets in the way.
     "user_id": lambda caller, spare: spare.pk,
     # The caller's own task (the spare user's for an anonymous caller).
-    "task_id": lambda caller, spare: TaskFactory(owner=caller or spare).pk,
+    "task_id": lambda caller, spare: TaskFactory.create(owner=caller or spare).pk,
     # A live session of the caller (of the spare user for an anonymous caller).
     "session_id": lambda caller, spare: session_of(caller or spare),
 }
@@ -148,8 +148,8 @@ def test_the_matrix_covers_async_operations() -> None:
 @pytest.mark.parametrize("case", CASES)
 def test_role_by_endpoint(case: Case, db: None) -> None:
     policy = policies.get(case.policy)
-    caller = None if case.role is None else UserFactory(role=case.role)
-    spare = CustomerFactory()
+    caller = None if case.role is None else UserFactory.create(role=case.role)
+    spare = CustomerFactory.create()
     url = fill_path(case.target, case.path, caller, spare)
 
     response = call(ApiClient(caller), case.method, url)

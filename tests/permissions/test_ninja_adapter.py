@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from ninja import NinjaAPI, Router
+from ninja.decorators import DecoratorMode
 from ninja.operation import Operation
 
 from permissions.ninja_adapter import NinjaMismatch, on_bind, verify
@@ -50,8 +51,8 @@ def test_auth_callbacks_no_longer_read_refuses(monkeypatch: pytest.MonkeyPatch) 
 def test_decorator_given_something_else_than_the_operation_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
     real_add_decorator = NinjaAPI.add_decorator
 
-    def add_wrapped(self: NinjaAPI, decorator: Callable[..., Any], mode: str = "operation") -> None:
-        real_add_decorator(self, lambda run: decorator(partial(run)), mode)  # type: ignore[arg-type]
+    def add_wrapped(self: NinjaAPI, decorator: Callable[..., Any], mode: DecoratorMode = "operation") -> None:
+        real_add_decorator(self, lambda run: decorator(partial(run)), mode)
 
     monkeypatch.setattr(NinjaAPI, "add_decorator", add_wrapped)
     api = NinjaAPI(urls_namespace="adapter-mismatch")
@@ -71,7 +72,6 @@ def test_the_process_refuses_to_start_on_a_mismatch() -> None:
     )
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     env.update(DJANGO_DEBUG="1", DJANGO_SETTINGS_MODULE="project.settings")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "NinjaMismatch" in result.stderr and "refuses to start" in result.stderr

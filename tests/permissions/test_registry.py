@@ -13,7 +13,7 @@ from accounts.roles import Role
 from nexora_testkit.client import ApiClient
 from permissions.exceptions import AlreadyRegistered, UnknownPolicy, UnknownRole
 from permissions.policies import AUTHENTICATED, PUBLIC
-from permissions.registry import PolicyRegistry, policies
+from permissions.registry import Policy, PolicyRegistry, policies
 from tests.permissions.default_matrix import DEFAULT_MATRIX, default_permissions
 
 
@@ -58,8 +58,21 @@ def test_the_project_registry_refuses_a_duplicate_of_a_real_policy() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["", "tasks", "Tasks.assign", "tasks.Assign", "tasks.", ".assign", "tasks..assign",
-     "tasks assign", "tasks.assign!", "1tasks.assign", "tasks.1assign", "tasks-x.assign", "tasks.assign "],
+    [
+        "",
+        "tasks",
+        "Tasks.assign",
+        "tasks.Assign",
+        "tasks.",
+        ".assign",
+        "tasks..assign",
+        "tasks assign",
+        "tasks.assign!",
+        "1tasks.assign",
+        "tasks.1assign",
+        "tasks-x.assign",
+        "tasks.assign ",
+    ],
 )
 def test_register_bad_name_raises_value_error(registry: PolicyRegistry, name: str) -> None:
     with pytest.raises(ValueError):
@@ -119,6 +132,7 @@ def test_override_roles_regrants_assign_to_customer(
     response = customer_client.post("/api/tasks/", payload)
     assert response.status_code == 201, response.content
     assert response.json()["assignee_id"] == seller.pk
+    assert customer_client.user is not None
     assert response.json()["owner_id"] == customer_client.user.pk
 
 
@@ -149,7 +163,7 @@ def test_override_unknown_role_raises(restore_roles: None) -> None:
 
 
 @pytest.mark.parametrize("builtin", [PUBLIC, AUTHENTICATED], ids=str)
-def test_override_builtin_access_policy_is_refused(restore_roles: None, builtin: object) -> None:
+def test_override_builtin_access_policy_is_refused(restore_roles: None, builtin: Policy) -> None:
     with pytest.raises(ImproperlyConfigured):
         policies.override_roles({str(builtin): [Role.ADMIN]})
     assert policies.roles_for(builtin) == list(Role)
@@ -177,4 +191,3 @@ def test_matrix_is_the_contract_default_matrix() -> None:
 def test_granted_to_matches_the_contract(role: Role) -> None:
     assert policies.granted_to(role) == default_permissions(role)
     assert policies.granted_to(str(role)) == default_permissions(role)
-

@@ -23,8 +23,14 @@ DENIED_WRITE = {
 @pytest.fixture(scope="module")
 def answers() -> dict[str, Any]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_URL"))}
-    result = subprocess.run([sys.executable, "-m", "tests.permissions.second_project.run"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.permissions.second_project.run"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
@@ -35,7 +41,8 @@ def test_it_imports_nothing_from_nexora(answers: dict[str, Any]) -> None:
 
 def test_its_operations_are_guarded_in_order(answers: dict[str, Any]) -> None:
     assert answers["anonymous_read"] == [
-        401, {"detail": "Authentication credentials were not provided or are invalid.", "code": "not_authenticated"},
+        401,
+        {"detail": "Authentication credentials were not provided or are invalid.", "code": "not_authenticated"},
     ]
     assert answers["viewer_write"] == [403, DENIED_WRITE]  # before the invalid body is read
     assert answers["editor_write_invalid"][0] == 422

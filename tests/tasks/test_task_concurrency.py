@@ -39,7 +39,7 @@ def post_json(url: str, token: str, payload: dict[str, Any]) -> tuple[int, dict[
 
 @pytest.mark.django_db(transaction=True)
 def test_fifty_parallel_creates_by_one_user_all_land(live_server: Any) -> None:
-    user = CustomerFactory()
+    user = CustomerFactory.create()
     token = tokens_for(user).access
     url = live_server.url + "/api/tasks/"
 

@@ -27,7 +27,8 @@ def task_url(task_id: object) -> str:
 
 def iso(value: dt.datetime) -> str:
     """A datetime as the API writes it (Django's JSON encoder: milliseconds, `Z`)."""
-    return DjangoJSONEncoder().default(value)
+    text: str = DjangoJSONEncoder().default(value)
+    return text
 
 
 def task_json(task: Task) -> dict[str, Any]:
@@ -117,9 +118,7 @@ def test_create_with_every_field_assigned_to_self(customer_client: ApiClient, cu
 
 
 @pytest.mark.parametrize("smuggled", [{"owner_id": 1}, {"id": 5}, {"created_at": "2020-01-01T00:00:00Z"}])
-def test_create_rejects_unknown_fields(
-    customer_client: ApiClient, smuggled: dict[str, Any]
-) -> None:
+def test_create_rejects_unknown_fields(customer_client: ApiClient, smuggled: dict[str, Any]) -> None:
     response = customer_client.post(LIST_URL, {"title": "x", **smuggled})
 
     (field,) = smuggled
@@ -135,7 +134,7 @@ def test_create_assigned_to_another_user_needs_tasks_assign(
     request: pytest.FixtureRequest, role: str, expected_status: int
 ) -> None:
     client: ApiClient = request.getfixturevalue(f"{role}_client")
-    other = CustomerFactory()
+    other = CustomerFactory.create()
 
     response = client.post(LIST_URL, {"title": "For you", "assignee_id": other.pk})
 
@@ -146,7 +145,7 @@ def test_create_assigned_to_another_user_needs_tasks_assign(
     else:
         task = Task.objects.get()
         assert response.json() == task_json(task)
-        assert task.owner_id == client.user.pk
+        assert client.user is not None and task.owner_id == client.user.pk
         assert task.assignee_id == other.pk
 
 
@@ -162,7 +161,7 @@ def test_create_customer_assigning_unknown_user_is_403_before_422(customer_clien
 @pytest.mark.parametrize("role", ["seller", "admin"])
 def test_create_assignee_unknown_or_inactive_is_422(request: pytest.FixtureRequest, role: str, who: str) -> None:
     client: ApiClient = request.getfixturevalue(f"{role}_client")
-    assignee_id = MISSING_ID if who == "unknown" else UserFactory(inactive=True).pk
+    assignee_id = MISSING_ID if who == "unknown" else UserFactory.create(inactive=True).pk
 
     response = client.post(LIST_URL, {"title": "x", "assignee_id": assignee_id})
 
@@ -234,17 +233,19 @@ def test_create_malformed_json_is_422(customer_client: ApiClient) -> None:
 
 @pytest.fixture
 def owner() -> User:
-    return CustomerFactory()
+    return CustomerFactory.create()
 
 
 @pytest.fixture
 def assignee() -> User:
-    return CustomerFactory()
+    return CustomerFactory.create()
 
 
 @pytest.fixture
 def task(owner: User, assignee: User) -> Task:
-    return TaskFactory(owner=owner, assignee=assignee, title="Shared task", description="desc", due_date=dt.date(2030, 1, 2))
+    return TaskFactory.create(
+        owner=owner, assignee=assignee, title="Shared task", description="desc", due_date=dt.date(2030, 1, 2)
+    )
 
 
 @pytest.mark.parametrize("who", ["owner", "assignee", "admin"])
@@ -261,10 +262,8 @@ def test_retrieve_by_owner_assignee_and_admin(
 
 
 @pytest.mark.parametrize("who", ["other customer", "seller"])
-def test_retrieve_hidden_task_is_404_like_a_missing_one(
-    client_for: Any, task: Task, who: str
-) -> None:
-    stranger = CustomerFactory() if who == "other customer" else SellerFactory()
+def test_retrieve_hidden_task_is_404_like_a_missing_one(client_for: Any, task: Task, who: str) -> None:
+    stranger = CustomerFactory.create() if who == "other customer" else SellerFactory.create()
     client = client_for(stranger)
 
     hidden = client.get(task_url(task.pk))
@@ -289,7 +288,7 @@ def test_retrieve_invalid_path_id_is_422(customer_client: ApiClient, path_id: st
 @pytest.mark.parametrize("method", ["patch", "delete"])
 @pytest.mark.parametrize("path_id", ["abc", str(10**23)])
 def test_write_with_invalid_path_id_is_422(customer_client: ApiClient, owner: User, method: str, path_id: str) -> None:
-    TaskFactory(owner=owner)
+    TaskFactory.create(owner=owner)
     before = list(Task.objects.values())
 
     if method == "patch":
@@ -386,8 +385,8 @@ def test_update_owner_assigning_another_user_needs_tasks_assign(
 ) -> None:
     factory = {"customer": CustomerFactory, "seller": SellerFactory, "admin": AdminFactory}[role]
     me = factory()
-    other = CustomerFactory()
-    task = TaskFactory(owner=me)
+    other = CustomerFactory.create()
+    task = TaskFactory.create(owner=me)
     before = snapshot(task)
 
     response = client_for(me).patch(task_url(task.pk), {"assignee_id": other.pk})
@@ -402,10 +401,10 @@ def test_update_owner_assigning_another_user_needs_tasks_assign(
 
 
 def test_update_seller_assigning_inactive_user_is_422(client_for: Any, seller: User) -> None:
-    task = TaskFactory(owner=seller)
+    task = TaskFactory.create(owner=seller)
     before = snapshot(task)
 
-    response = client_for(seller).patch(task_url(task.pk), {"assignee_id": UserFactory(inactive=True).pk})
+    response = client_for(seller).patch(task_url(task.pk), {"assignee_id": UserFactory.create(inactive=True).pk})
 
     assert_validation_error(response, ["body", "assignee_id"])
     assert snapshot(task) == before
@@ -451,7 +450,7 @@ def test_update_assignee_may_change_nothing_but_status(
 def test_update_admin_changes_any_field_of_any_task(client_for: Any, admin: User, owner: User, task: Task) -> None:
     age(task)
     old_updated = task.updated_at
-    other = CustomerFactory()
+    other = CustomerFactory.create()
     payload = {
         "title": "Admin edit",
         "description": "By admin",
@@ -480,7 +479,7 @@ def test_update_admin_changes_any_field_of_any_task(client_for: Any, admin: User
 def test_update_by_stranger_is_404_and_changes_nothing(
     client_for: Any, task: Task, who: str, changes: dict[str, Any]
 ) -> None:
-    stranger = CustomerFactory() if who == "other customer" else SellerFactory()
+    stranger = CustomerFactory.create() if who == "other customer" else SellerFactory.create()
     before = snapshot(task)
 
     response = client_for(stranger).patch(task_url(task.pk), changes)
@@ -524,10 +523,8 @@ def test_update_validation_is_422_and_changes_nothing(
 
 
 @pytest.mark.parametrize("who", ["owner", "admin"])
-def test_delete_by_owner_or_admin_is_204(
-    request: pytest.FixtureRequest, client_for: Any, task: Task, who: str
-) -> None:
-    other = TaskFactory(owner=task.owner)
+def test_delete_by_owner_or_admin_is_204(request: pytest.FixtureRequest, client_for: Any, task: Task, who: str) -> None:
+    other = TaskFactory.create(owner=task.owner)
 
     response = client_for(request.getfixturevalue(who)).delete(task_url(task.pk))
 
@@ -548,7 +545,7 @@ def test_delete_by_assignee_is_403_and_row_stays(client_for: Any, assignee: User
 
 @pytest.mark.parametrize("who", ["other customer", "seller"])
 def test_delete_by_stranger_is_404_and_row_stays(client_for: Any, task: Task, who: str) -> None:
-    stranger = CustomerFactory() if who == "other customer" else SellerFactory()
+    stranger = CustomerFactory.create() if who == "other customer" else SellerFactory.create()
     before = snapshot(task)
 
     response = client_for(stranger).delete(task_url(task.pk))
@@ -637,13 +634,15 @@ def test_anonymous_with_a_bad_body_is_401_first(anon_client: ApiClient, body: An
 
 @pytest.mark.parametrize("target", ["hidden", "missing"])
 @pytest.mark.parametrize(
-    "payload", [{"title": ""}, {"status": "bogus"}, {"owner_id": 1}], ids=["title-empty", "status-bogus", "unknown-field"]
+    "payload",
+    [{"title": ""}, {"status": "bogus"}, {"owner_id": 1}],
+    ids=["title-empty", "status-bogus", "unknown-field"],
 )
 def test_update_invisible_task_with_invalid_body_is_404_before_422(
     client_for: Any, task: Task, target: str, payload: dict[str, Any]
 ) -> None:
     """A task the caller may not see answers 404 whatever the body: 404 is checked before 422."""
-    stranger = CustomerFactory()
+    stranger = CustomerFactory.create()
     before = snapshot(task)
     task_id = task.pk if target == "hidden" else MISSING_ID
 
@@ -654,7 +653,9 @@ def test_update_invisible_task_with_invalid_body_is_404_before_422(
 
 
 @pytest.mark.parametrize(
-    "payload", [{"title": 42}, {"title": ""}, {"due_date": "not-a-date"}], ids=["title-number", "title-empty", "due_date-text"]
+    "payload",
+    [{"title": 42}, {"title": ""}, {"due_date": "not-a-date"}],
+    ids=["title-number", "title-empty", "due_date-text"],
 )
 def test_update_assignee_touching_a_forbidden_field_is_403_before_422(
     client_for: Any, assignee: User, task: Task, payload: dict[str, Any]
@@ -672,7 +673,7 @@ def test_update_assignee_touching_a_forbidden_field_is_403_before_422(
 def test_create_customer_assigning_another_user_with_bad_title_is_403_before_422(
     customer_client: ApiClient,
 ) -> None:
-    other = CustomerFactory()
+    other = CustomerFactory.create()
 
     response = customer_client.post(LIST_URL, {"title": "", "assignee_id": other.pk})
 
@@ -680,7 +681,9 @@ def test_create_customer_assigning_another_user_with_bad_title_is_403_before_422
     assert Task.objects.count() == 0
 
 
-def test_create_assignee_id_as_json_number_with_zero_fraction_is_an_integer(customer_client, customer) -> None:
+def test_create_assignee_id_as_json_number_with_zero_fraction_is_an_integer(
+    customer_client: ApiClient, customer: User
+) -> None:
     """JSON Schema reads 5.0 as the integer 5; a fraction or a string is still a 422."""
     created = customer_client.post("/api/tasks/", {"title": "float id", "assignee_id": float(customer.pk)})
     assert created.status_code == 201

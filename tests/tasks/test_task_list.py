@@ -27,7 +27,7 @@ def get_page(client: ApiClient, **params: Any) -> Any:
 def page_ok(response: Any) -> dict[str, Any]:
     """A 200 page in the contract's shape; returns the body."""
     assert response.status_code == 200, response.content
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert set(body) == {"items", "count"}
     assert isinstance(body["count"], int)
     for item in body["items"]:
@@ -51,22 +51,24 @@ def assert_validation_error(response: Any, loc: list[Any]) -> None:
 @pytest.fixture
 def world(customer: User, seller: User) -> dict[str, Task]:
     """Tasks of several users, some assigned across users."""
-    other = CustomerFactory()
+    other = CustomerFactory.create()
     return {
-        "owned": TaskFactory(owner=customer),
-        "owned_assigned_to_self": TaskFactory(owner=customer, assignee=customer),
-        "owned_assigned_to_seller": TaskFactory(owner=customer, assignee=seller),
-        "assigned_by_seller": TaskFactory(owner=seller, assignee=customer),
-        "seller_own": TaskFactory(owner=seller),
-        "others": TaskFactory(owner=other),
-        "others_assigned_to_other": TaskFactory(owner=seller, assignee=other),
+        "owned": TaskFactory.create(owner=customer),
+        "owned_assigned_to_self": TaskFactory.create(owner=customer, assignee=customer),
+        "owned_assigned_to_seller": TaskFactory.create(owner=customer, assignee=seller),
+        "assigned_by_seller": TaskFactory.create(owner=seller, assignee=customer),
+        "seller_own": TaskFactory.create(owner=seller),
+        "others": TaskFactory.create(owner=other),
+        "others_assigned_to_other": TaskFactory.create(owner=seller, assignee=other),
     }
 
 
 def test_customer_sees_only_owned_and_assigned(customer_client: ApiClient, world: dict[str, Task]) -> None:
     body = page_ok(get_page(customer_client, limit=100))
 
-    expected = {world[k].pk for k in ("owned", "owned_assigned_to_self", "owned_assigned_to_seller", "assigned_by_seller")}
+    expected = {
+        world[k].pk for k in ("owned", "owned_assigned_to_self", "owned_assigned_to_seller", "assigned_by_seller")
+    }
     assert set(ids(body)) == expected
     assert len(ids(body)) == len(expected)  # no duplicates for a task both owned and assigned
     assert body["count"] == 4
@@ -75,7 +77,10 @@ def test_customer_sees_only_owned_and_assigned(customer_client: ApiClient, world
 def test_seller_sees_only_owned_and_assigned(seller_client: ApiClient, world: dict[str, Task]) -> None:
     body = page_ok(get_page(seller_client, limit=100))
 
-    expected = {world[k].pk for k in ("owned_assigned_to_seller", "assigned_by_seller", "seller_own", "others_assigned_to_other")}
+    expected = {
+        world[k].pk
+        for k in ("owned_assigned_to_seller", "assigned_by_seller", "seller_own", "others_assigned_to_other")
+    }
     assert set(ids(body)) == expected
     assert body["count"] == 4
 
@@ -88,19 +93,26 @@ def test_admin_sees_all(admin_client: ApiClient, world: dict[str, Task]) -> None
 
 
 def test_user_without_tasks_gets_an_empty_page(client_for: Any, world: dict[str, Task]) -> None:
-    body = page_ok(get_page(client_for(CustomerFactory())))
+    body = page_ok(get_page(client_for(CustomerFactory.create())))
 
     assert body == {"items": [], "count": 0}
 
 
 def test_items_are_the_full_task(customer_client: ApiClient, customer: User) -> None:
-    task = TaskFactory(owner=customer, title="One", description="Two", due_date=dt.date(2030, 3, 4), status="done")
+    task = TaskFactory.create(
+        owner=customer, title="One", description="Two", due_date=dt.date(2030, 3, 4), status="done"
+    )
 
     body = page_ok(get_page(customer_client))
 
     (item,) = body["items"]
     assert item["id"] == task.pk
-    assert (item["title"], item["description"], item["status"], item["due_date"]) == ("One", "Two", "done", "2030-03-04")
+    assert (item["title"], item["description"], item["status"], item["due_date"]) == (
+        "One",
+        "Two",
+        "done",
+        "2030-03-04",
+    )
     assert (item["owner_id"], item["assignee_id"]) == (customer.pk, None)
 
 
@@ -109,8 +121,10 @@ def test_items_are_the_full_task(customer_client: ApiClient, customer: User) -> 
 
 @pytest.mark.parametrize("status", ["todo", "in_progress", "done"])
 def test_filter_by_status(customer_client: ApiClient, customer: User, status: str) -> None:
-    tasks = {s: [TaskFactory(owner=customer, status=s) for _ in range(2)] for s in ("todo", "in_progress", "done")}
-    TaskFactory(owner=CustomerFactory(), status=status)  # not visible
+    tasks = {
+        s: [TaskFactory.create(owner=customer, status=s) for _ in range(2)] for s in ("todo", "in_progress", "done")
+    }
+    TaskFactory.create(owner=CustomerFactory.create(), status=status)  # not visible
 
     body = page_ok(get_page(customer_client, status=status))
 
@@ -119,11 +133,11 @@ def test_filter_by_status(customer_client: ApiClient, customer: User, status: st
 
 
 def test_filter_by_assignee(seller_client: ApiClient, seller: User) -> None:
-    alice, bob = CustomerFactory(), CustomerFactory()
-    for_alice = [TaskFactory(owner=seller, assignee=alice) for _ in range(3)]
-    TaskFactory(owner=seller, assignee=bob)
-    TaskFactory(owner=seller)
-    TaskFactory(owner=CustomerFactory(), assignee=alice)  # not visible to the seller
+    alice, bob = CustomerFactory.create(), CustomerFactory.create()
+    for_alice = [TaskFactory.create(owner=seller, assignee=alice) for _ in range(3)]
+    TaskFactory.create(owner=seller, assignee=bob)
+    TaskFactory.create(owner=seller)
+    TaskFactory.create(owner=CustomerFactory.create(), assignee=alice)  # not visible to the seller
 
     body = page_ok(get_page(seller_client, assignee_id=alice.pk))
 
@@ -132,10 +146,10 @@ def test_filter_by_assignee(seller_client: ApiClient, seller: User) -> None:
 
 
 def test_filters_combine(customer_client: ApiClient, customer: User) -> None:
-    match = TaskFactory(owner=customer, assignee=customer, status="done", title="Report", description="")
-    TaskFactory(owner=customer, assignee=customer, status="todo", title="Report", description="")
-    TaskFactory(owner=customer, status="done", title="Report", description="")
-    TaskFactory(owner=customer, assignee=customer, status="done", title="Other", description="")
+    match = TaskFactory.create(owner=customer, assignee=customer, status="done", title="Report", description="")
+    TaskFactory.create(owner=customer, assignee=customer, status="todo", title="Report", description="")
+    TaskFactory.create(owner=customer, status="done", title="Report", description="")
+    TaskFactory.create(owner=customer, assignee=customer, status="done", title="Other", description="")
 
     body = page_ok(get_page(customer_client, status="done", assignee_id=customer.pk, search="report"))
 
@@ -169,8 +183,10 @@ def test_filters_combine(customer_client: ApiClient, customer: User) -> None:
     ],
     ids=lambda value: repr(value)[:40] if isinstance(value, dict) else None,
 )
-def test_invalid_query_is_422(customer_client: ApiClient, customer: User, params: dict[str, Any], loc: list[Any]) -> None:
-    TaskFactory(owner=customer)
+def test_invalid_query_is_422(
+    customer_client: ApiClient, customer: User, params: dict[str, Any], loc: list[Any]
+) -> None:
+    TaskFactory.create(owner=customer)
 
     assert_validation_error(get_page(customer_client, **params), loc)
 
@@ -181,7 +197,7 @@ def test_invalid_query_is_422(customer_client: ApiClient, customer: User, params
 @pytest.fixture
 def searchable(customer: User) -> dict[str, Task]:
     def make(title: str, description: str = "") -> Task:
-        return TaskFactory(owner=customer, title=title, description=description)
+        return TaskFactory.create(owner=customer, title=title, description=description)
 
     return {
         "milk": make("Buy MILK", "at the corner shop"),
@@ -218,7 +234,9 @@ def searchable(customer: User) -> dict[str, Task]:
 def test_search_is_case_insensitive_substring_of_title_or_description_and_literal(
     customer_client: ApiClient, searchable: dict[str, Task], search: str, expected: list[str]
 ) -> None:
-    TaskFactory(owner=CustomerFactory(), title=f"someone else's {search}", description=search)  # not visible
+    TaskFactory.create(
+        owner=CustomerFactory.create(), title=f"someone else's {search}", description=search
+    )  # not visible
 
     body = page_ok(get_page(customer_client, search=search, limit=100))
 
@@ -247,7 +265,7 @@ def ordered(customer: User) -> dict[str, Task]:
     }
     tasks = {}
     for title, (hours_ago, due) in spec.items():
-        task = TaskFactory(owner=customer, title=title, due_date=due)
+        task = TaskFactory.create(owner=customer, title=title, due_date=due)
         Task.objects.filter(pk=task.pk).update(created_at=now - dt.timedelta(hours=hours_ago))
         tasks[title] = task
     return tasks
@@ -265,7 +283,9 @@ def ordered(customer: User) -> dict[str, Task]:
         ("-title", ["charlie", "bravo", "alpha"]),
     ],
 )
-def test_ordering(customer_client: ApiClient, ordered: dict[str, Task], ordering: str | None, expected: list[str]) -> None:
+def test_ordering(
+    customer_client: ApiClient, ordered: dict[str, Task], ordering: str | None, expected: list[str]
+) -> None:
     params = {} if ordering is None else {"ordering": ordering}
 
     body = page_ok(get_page(customer_client, **params))
@@ -279,7 +299,7 @@ def test_ordering_is_stable_across_pages_with_ties(customer_client: ApiClient, c
     """Equal sort keys (same title, due date and creation time) still page without overlap or gap."""
     when = timezone.now()
     for _ in range(7):
-        TaskFactory(owner=customer, title="same", due_date=dt.date(2030, 1, 1))
+        TaskFactory.create(owner=customer, title="same", due_date=dt.date(2030, 1, 1))
     Task.objects.update(created_at=when)
 
     seen: list[int] = []
@@ -300,7 +320,7 @@ def twenty_five(customer: User) -> list[int]:
     now = timezone.now()
     pks = []
     for i in range(25):
-        task = TaskFactory(owner=customer, title=f"task {i:02d}")
+        task = TaskFactory.create(owner=customer, title=f"task {i:02d}")
         Task.objects.filter(pk=task.pk).update(created_at=now - dt.timedelta(minutes=i))
         pks.append(task.pk)
     return pks
@@ -344,8 +364,8 @@ def test_limit_and_offset(
 
 def test_count_follows_the_filters_not_the_page(customer_client: ApiClient, customer: User) -> None:
     for _ in range(4):
-        TaskFactory(owner=customer, status="done")
-    TaskFactory(owner=customer, status="todo")
+        TaskFactory.create(owner=customer, status="done")
+    TaskFactory.create(owner=customer, status="todo")
 
     body = page_ok(get_page(customer_client, status="done", limit=1))
 
@@ -354,7 +374,7 @@ def test_count_follows_the_filters_not_the_page(customer_client: ApiClient, cust
 
 
 def test_anonymous_list_is_401(anon_client: ApiClient, customer: User) -> None:
-    TaskFactory(owner=customer)
+    TaskFactory.create(owner=customer)
 
     response = anon_client.get(LIST_URL)
 
@@ -365,8 +385,8 @@ def test_anonymous_list_is_401(anon_client: ApiClient, customer: User) -> None:
 
 def test_seller_cannot_list_another_sellers_tasks_by_assignee_filter(seller_client: ApiClient) -> None:
     """Filtering by someone else's id never widens what one sees."""
-    other_seller = SellerFactory()
-    TaskFactory(owner=other_seller, assignee=other_seller)
+    other_seller = SellerFactory.create()
+    TaskFactory.create(owner=other_seller, assignee=other_seller)
 
     body = page_ok(get_page(seller_client, assignee_id=other_seller.pk))
 

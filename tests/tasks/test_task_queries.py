@@ -36,9 +36,9 @@ def task_url(task_id: int) -> str:
 
 def make_tasks(owner: User, n: int) -> list[Task]:
     """`n` tasks visible to `owner`, half owned and half assigned to them by someone else."""
-    other = CustomerFactory()
+    other = CustomerFactory.create()
     return [
-        TaskFactory(owner=owner) if i % 2 == 0 else TaskFactory(owner=other, assignee=owner)
+        TaskFactory.create(owner=owner) if i % 2 == 0 else TaskFactory.create(owner=other, assignee=owner)
         for i in range(n)
     ]
 
@@ -74,10 +74,8 @@ def test_filtered_and_ordered_list_costs_three_queries(
 
 
 @pytest.mark.parametrize("n", SIZES)
-def test_admin_list_costs_three_queries(
-    admin_client: ApiClient, django_assert_num_queries: Any, n: int
-) -> None:
-    make_tasks(CustomerFactory(), n)
+def test_admin_list_costs_three_queries(admin_client: ApiClient, django_assert_num_queries: Any, n: int) -> None:
+    make_tasks(CustomerFactory.create(), n)
 
     with django_assert_num_queries(LIST_QUERIES):
         response = admin_client.get(f"{LIST_URL}?limit=100")
@@ -132,7 +130,7 @@ def test_create_costs_a_fixed_number_of_queries(
     seller_client: ApiClient, seller: User, django_assert_num_queries: Any, n: int
 ) -> None:
     make_tasks(seller, n)
-    assignee = CustomerFactory()
+    assignee = CustomerFactory.create()
 
     with django_assert_num_queries(CREATE_QUERIES):
         plain = seller_client.post(LIST_URL, {"title": "plain"})
@@ -148,9 +146,9 @@ def test_hidden_task_costs_two_queries_and_writes_nothing(
     client_for: Any, django_assert_num_queries: Any, method: str
 ) -> None:
     """404 for a hidden task: the user and the task read, nothing written."""
-    task = TaskFactory(owner=CustomerFactory())
+    task = TaskFactory.create(owner=CustomerFactory.create())
     before = list(Task.objects.values())
-    client = client_for(CustomerFactory())
+    client = client_for(CustomerFactory.create())
 
     with django_assert_num_queries(2):
         if method == "patch":

@@ -24,7 +24,7 @@ SAMPLES = {
     "flags": "🇺🇦🇯🇵🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",
     "skin-tone": "👍🏽 ok",
     "cjk-ext-b": "𠜎𠜱𠝹𠱓𠱸",
-    "math-letters": "𝕳𝖊𝖑𝖑𝖔 𝔀𝓸𝓻𝓵𝓭",
+    "math-letters": "𝕳𝖊𝖑𝖑𝖔 𝔀𝓸𝓻𝓵𝓭",  # noqa: RUF001  (look-alike letters on purpose)
     "hieroglyph": "𓀀𓀁𓂀",
     "music": "𝄞 clef",
     "mixed-bmp": "Привет 世界 مرحبا ε 😀",
@@ -59,8 +59,8 @@ def test_non_bmp_title_and_description_round_trip(customer_client: ApiClient, te
 
 
 def test_non_bmp_text_round_trips_through_patch(customer_client: ApiClient, customer: User) -> None:
-    task = TaskFactory(owner=customer, title="plain", description="plain")
-    title, description = "🦄 𠜎 𝕳", "🧪" * 10_000
+    task = TaskFactory.create(owner=customer, title="plain", description="plain")
+    title, description = "🦄 𠜎 𝕳", "🧪" * 10_000  # noqa: RUF001  (look-alike letters on purpose)
 
     response = customer_client.patch(task_url(task.pk), {"title": title, "description": description})
 
@@ -132,9 +132,9 @@ def test_search_for_non_bmp_text_matches_only_that_text(
     customer_client: ApiClient, customer: User, search: str, expected: list[str]
 ) -> None:
     tasks = {
-        "grin": TaskFactory(owner=customer, title="😀 grin", description=""),
-        "cat": TaskFactory(owner=customer, title="😺 cat", description=""),
-        "cjk": TaskFactory(owner=customer, title="plain", description="𠜎 ext-b"),
+        "grin": TaskFactory.create(owner=customer, title="😀 grin", description=""),
+        "cat": TaskFactory.create(owner=customer, title="😺 cat", description=""),
+        "cjk": TaskFactory.create(owner=customer, title="plain", description="𠜎 ext-b"),
     }
 
     response = customer_client.get(f"{LIST_URL}?{urlencode({'search': search})}")

@@ -131,7 +131,8 @@ class Page:
 
     def console_errors(self) -> list[str]:
         """Console messages at SEVERE level since the last call (CSP violations are among them)."""
-        return [entry["message"] for entry in self.driver.get_log("browser") if entry["level"] == "SEVERE"]
+        entries = self.driver.get_log("browser")  # type: ignore[no-untyped-call]  # selenium leaves get_log unannotated
+        return [entry["message"] for entry in entries if entry["level"] == "SEVERE"]
 
 
 def xpath_literal(text: str) -> str:

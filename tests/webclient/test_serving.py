@@ -18,7 +18,10 @@ from webclient.middleware import WEB_POLICY
 from webclient.urls import ROUTES
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = b"<!doctype html><title>Nexora</title><div id=root></div><script type=module src=/static/web/assets/index-AbCd1234.js></script>"
+PAGE = (
+    b"<!doctype html><title>Nexora</title><div id=root></div>"
+    b"<script type=module src=/static/web/assets/index-AbCd1234.js></script>"
+)
 
 
 @pytest.fixture
@@ -47,7 +50,9 @@ def test_the_policy_allows_no_inline_script_and_no_other_host() -> None:
     assert directives["frame-ancestors"] == "'none'"
 
 
-@pytest.mark.parametrize("path", ["/tasks/12", "/tasks/12/", "/index.html", "/loginx", "/static/web/index.html", "/nowhere/"])
+@pytest.mark.parametrize(
+    "path", ["/tasks/12", "/tasks/12/", "/index.html", "/loginx", "/static/web/index.html", "/nowhere/"]
+)
 def test_other_paths_stay_json_404s(client: Client, built: Path, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 404
@@ -65,8 +70,9 @@ def test_only_safe_methods(client: Client, built: Path) -> None:
     assert client.head("/tasks").status_code == 200
 
 
-def test_a_checkout_without_the_built_client_says_how_to_build_it(client: Client, settings: Settings,
-                                                                  tmp_path: Path) -> None:
+def test_a_checkout_without_the_built_client_says_how_to_build_it(
+    client: Client, settings: Settings, tmp_path: Path
+) -> None:
     settings.WEB_CLIENT_DIR = tmp_path / "missing"
     response = client.get("/")
     assert response.status_code == 404
@@ -74,7 +80,10 @@ def test_a_checkout_without_the_built_client_says_how_to_build_it(client: Client
     assert "make web" in response.json()["detail"]
 
 
-PROBE = "import django, json; django.setup(); from django.conf import settings; print(json.dumps(settings.CORS_ALLOWED_ORIGINS))"
+PROBE = (
+    "import django, json; django.setup(); from django.conf import settings; "
+    "print(json.dumps(settings.CORS_ALLOWED_ORIGINS))"
+)
 
 
 @pytest.mark.parametrize(
@@ -88,8 +97,13 @@ PROBE = "import django, json; django.setup(); from django.conf import settings; 
 )
 def test_debug_lets_the_vite_dev_server_call_the_api(debug: str, origins: str, expected: list[str]) -> None:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "CORS_"))}
-    env.update(DJANGO_SETTINGS_MODULE="project.settings", DJANGO_DEBUG=debug, DJANGO_SECRET_KEY="x" * 50,
-               CORS_ALLOWED_ORIGINS=origins)
-    result = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=60, check=True)
+    env.update(
+        DJANGO_SETTINGS_MODULE="project.settings",
+        DJANGO_DEBUG=debug,
+        DJANGO_SECRET_KEY="x" * 50,
+        CORS_ALLOWED_ORIGINS=origins,
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True
+    )
     assert json.loads(result.stdout.strip().splitlines()[-1]) == expected

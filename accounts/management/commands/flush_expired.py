@@ -11,9 +11,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from api.idempotency import prune_idempotent_requests
-
 from accounts.housekeeping import BATCH_SIZE, flush_expired_tokens, flush_sessions, flush_throttle_windows
+from api.idempotency import prune_idempotent_requests
 
 
 def positive_int(text: str) -> int:
@@ -27,8 +26,12 @@ class Command(BaseCommand):
     help = "Delete expired refresh tokens (with their blacklist entries) and finished login-throttle windows."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE,
-                            help=f"rows per DELETE statement (default {BATCH_SIZE})")
+        parser.add_argument(
+            "--batch-size",
+            type=positive_int,
+            default=BATCH_SIZE,
+            help=f"rows per DELETE statement (default {BATCH_SIZE})",
+        )
 
     def handle(self, *args: Any, batch_size: int, **options: Any) -> None:
         tokens = flush_expired_tokens(batch_size=batch_size)

@@ -50,7 +50,10 @@ class Command(BaseCommand):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo creates users with known passwords: refused with debug off (use --force).")
         with transaction.atomic():
-            users = {role: self._user(role, email, password, first, last) for role, email, password, first, last in DEMO_USERS}
+            users = {
+                role: self._user(role, email, password, first, last)
+                for role, email, password, first, last in DEMO_USERS
+            }
             created_tasks = self._tasks(users)
         self.stdout.write(f"Demo data ready ({created_tasks} new tasks). Log in with:")
         for role, email, password, _, _ in DEMO_USERS:
@@ -60,8 +63,13 @@ class Command(BaseCommand):
         user = User.objects.filter(email=email).first()
         if user is None:
             user = User.objects.create_user(
-                email, password, role=role, first_name=first_name, last_name=last_name,
-                is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
+                email,
+                password,
+                role=role,
+                first_name=first_name,
+                last_name=last_name,
+                is_staff=role == Role.ADMIN,
+                is_superuser=role == Role.ADMIN,
             )
         return user
 
@@ -73,7 +81,10 @@ class Command(BaseCommand):
             if Task.objects.filter(owner=owner, title=title).exists():
                 continue
             services.task_create(
-                owner=owner, title=title, description=description, status=status,
+                owner=owner,
+                title=title,
+                description=description,
+                status=status,
                 due_date=None if due_in is None else today + timedelta(days=due_in),
                 assignee_id=users[assignee_role].pk if assignee_role else None,
             )

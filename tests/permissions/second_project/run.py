@@ -6,7 +6,7 @@ import sys
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "tests.permissions.second_project.settings"
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -32,14 +32,20 @@ def answer(method: str, path: str, key: str | None = None, body: object = None) 
 
 
 schema = client.get("/api/openapi.json").json()
-print(json.dumps({
-    "anonymous_read": answer("get", "/api/notes/"),
-    "viewer_write": answer("post", "/api/notes/", "viewer-key", {"text": 42}),
-    "editor_write_invalid": answer("post", "/api/notes/", "editor-key", {"text": 42}),
-    "editor_write": answer("post", "/api/notes/", "editor-key", {"text": "hello"}),
-    "viewer_read": answer("get", "/api/notes/", "viewer-key"),
-    "viewer_permissions": answer("get", "/api/profile/permissions/", "viewer-key"),
-    "matrix": answer("get", "/api/permissions/", "editor-key"),
-    "x_policy": schema["paths"]["/api/notes/"]["post"]["x-policy"],
-    "nexora_modules": sorted({name.split(".")[0] for name in sys.modules} & {"accounts", "tasks", "api", "project"}),
-}))
+print(
+    json.dumps(
+        {
+            "anonymous_read": answer("get", "/api/notes/"),
+            "viewer_write": answer("post", "/api/notes/", "viewer-key", {"text": 42}),
+            "editor_write_invalid": answer("post", "/api/notes/", "editor-key", {"text": 42}),
+            "editor_write": answer("post", "/api/notes/", "editor-key", {"text": "hello"}),
+            "viewer_read": answer("get", "/api/notes/", "viewer-key"),
+            "viewer_permissions": answer("get", "/api/profile/permissions/", "viewer-key"),
+            "matrix": answer("get", "/api/permissions/", "editor-key"),
+            "x_policy": schema["paths"]["/api/notes/"]["post"]["x-policy"],
+            "nexora_modules": sorted(
+                {name.split(".")[0] for name in sys.modules} & {"accounts", "tasks", "api", "project"}
+            ),
+        }
+    )
+)

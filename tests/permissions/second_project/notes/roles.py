@@ -1,6 +1,6 @@
-from enum import Enum
+from enum import StrEnum
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     EDITOR = "EDITOR"
     VIEWER = "VIEWER"
