@@ -44,3 +44,9 @@ class InvalidToken(DomainError):
 
 class WeakPassword(RejectedValue):
     kind = "password_too_weak"
+
+
+class InvalidLink(DomainError):
+    """A mailed link that is wrong, expired or already used: one answer for all three."""
+
+    default_message = "This link is invalid or has expired."

@@ -13,6 +13,7 @@ from django.db import InterfaceError, OperationalError
 from accounts.errors import (
     AdminSignupRefused,
     EmailTaken,
+    InvalidLink,
     InvalidToken,
     LastActiveAdmin,
     LoginFailed,
@@ -40,6 +41,7 @@ ERRORS: ErrorTable = {
     AdminSignupRefused: ErrorSpec(403, "role_not_allowed", "the ADMIN role cannot be chosen at sign-up."),
     OwnRoleRaiseRefused: ErrorSpec(403, "own_role_raise", "nobody may raise their own role."),
     WrongPassword: ErrorSpec(400, "wrong_password", "the current password given is wrong."),
+    InvalidLink: ErrorSpec(400, "invalid_link", "the link is wrong, expired or already used (one answer for all)."),
     LoginFailed: ErrorSpec(401, "invalid_credentials", "unknown email, wrong password or inactive account.",
                            headers={"WWW-Authenticate": BEARER_CHALLENGE}),
     InvalidToken: ErrorSpec(401, "not_authenticated", "the token is malformed, expired or revoked.",

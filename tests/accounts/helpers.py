@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+import urllib.parse
 from typing import Any
 
 from django.http import HttpResponse
@@ -87,3 +90,26 @@ def table_counts() -> dict[str, int]:
         "blacklisted": BlacklistedToken.objects.count(),
         "throttle": ThrottleWindow.objects.count(),
     }
+
+
+# --- mail -------------------------------------------------------------------------------------
+
+
+def link_query(text: str, route: str, frontend_url: str | None = None) -> dict[str, str]:
+    """The query of the one `{FRONTEND_URL}/{route}?...` link in a mail's text (HTML-unescaped)."""
+    from django.conf import settings
+
+    prefix = f"{frontend_url or settings.FRONTEND_URL}/{route}?"
+    found = {html.unescape(url) for url in re.findall(re.escape(prefix) + r"[^\s\"'<>]+", text)}
+    assert len(found) == 1, (route, found, text)
+    query = urllib.parse.urlsplit(found.pop()).query
+    return {name: values[0] for name, values in urllib.parse.parse_qs(query, strict_parsing=True).items()}
+
+
+def mail_link(message: Any, route: str) -> dict[str, str]:
+    """The link of `route` in a mail, the same in its text and its HTML body."""
+    params = link_query(message.body, route)
+    [(html_body, mimetype)] = message.alternatives
+    assert mimetype == "text/html"
+    assert link_query(html_body, route) == params
+    return params
