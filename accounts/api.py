@@ -10,6 +10,7 @@ from api.throttling import Throttled
 from api.prechecks import path_id
 from api.errors import raises
 from api.idempotency import idempotent
+from api.rate_limits import counted
 from api.schemas import EmptyOut
 from api.types import Id
 from permissions.endpoints import requires
@@ -42,6 +43,7 @@ from .schemas import (
     UserUpdateIn,
     VerifyIn,
 )
+from .throttling import count_signup
 
 auth_router = Router(tags=["auth"])
 profile_router = Router(tags=["profile"])
@@ -68,6 +70,7 @@ def no_store(response: HttpResponse) -> None:
 @requires(PUBLIC)
 @raises(AdminSignupRefused, EmailTaken)
 @idempotent
+@counted(count_signup)
 def register(request: HttpRequest, payload: RegisterIn) -> Status:
     return Status(201, services.user_register(**payload.model_dump()))
 
