@@ -39,6 +39,9 @@ Name = text(150)
 Phone = text(32)
 Address = text(500)
 Token = text(4096, min_length=1)
+#: The `uid` and `token` of a mailed link, as the web client read them from its query string.
+LinkUid = text(64, min_length=1)
+LinkToken = text(1024, min_length=1)
 
 
 # --- responses -------------------------------------------------------------------------
@@ -53,6 +56,7 @@ class UserOut(RowOut):
     phone: str
     address: str
     is_active: bool
+    email_verified: bool
     date_joined: datetime
 
 
@@ -72,9 +76,16 @@ class RoleChangeOut(RowOut):
     id: int
     actor_id: int | None
     user_id: int
-    old_role: Role
+    #: Null for the creation of the account by an admin.
+    old_role: Role | None
     new_role: Role
     at: datetime
+
+
+class AcceptedOut(Schema):
+    """A request taken on: what happens next happens by mail."""
+
+    detail: str
 
 
 # --- requests --------------------------------------------------------------------------
@@ -130,3 +141,43 @@ class UserFilters(QueryParams):
     role: Role | None = None
     is_active: bool | None = None
     search: query_text(100) | None = None  # type: ignore[valid-type]
+
+
+# --- account lifecycle ---------------------------------------------------------------------
+
+
+class PasswordResetIn(InputSchema):
+    email: Email
+
+
+class PasswordResetConfirmIn(InputSchema):
+    uid: LinkUid
+    token: LinkToken
+    new_password: NewPassword
+
+
+class EmailVerifyIn(InputSchema):
+    uid: LinkUid
+    token: LinkToken
+
+
+class EmailChangeIn(InputSchema):
+    new_email: Email
+    password: Password
+
+
+class EmailChangeConfirmIn(InputSchema):
+    token: LinkToken
+
+
+class AccountDeleteIn(InputSchema):
+    password: Password
+
+
+class UserCreateIn(InputSchema):
+    """No password: the new user sets one from the link mailed to them."""
+
+    email: Email
+    role: Role
+    first_name: Name = ""
+    last_name: Name = ""

@@ -116,3 +116,19 @@ SIGNUP_KEY = "signup:addr:"
 def count_signup(request: HttpRequest) -> None:
     """Count a sign-up attempt of this client against REGISTER_RATE (raise Throttled when over)."""
     count_attempt([SIGNUP_KEY + client_address(request)[:64]], Rate.parse(settings.REGISTER_RATE))
+
+
+def count_reset_request(request: HttpRequest, email: str) -> None:
+    """Count a password-reset request per address and per client against PASSWORD_RESET_RATE.
+
+    Counted alike for a registered, an unknown and an inactive address: the count must not
+    tell them apart either.
+    """
+    keys = [f"reset:email:{_digest(email)}", f"reset:addr:{client_address(request)[:64]}"]
+    count_attempt(keys, Rate.parse(settings.PASSWORD_RESET_RATE))
+
+
+def count_mail_request(user_id: int, purpose: str) -> None:
+    """Count a request of this account that sends a mail (`purpose`: "verify", "email-change")
+    against PASSWORD_RESET_RATE: nobody can make the API mail an address without end."""
+    count_attempt([f"{purpose}:user:{user_id}"], Rate.parse(settings.PASSWORD_RESET_RATE))

@@ -12,6 +12,7 @@ from django.db import InterfaceError, OperationalError
 
 from accounts.errors import (
     AdminSignupRefused,
+    EmailNotVerified,
     EmailTaken,
     InvalidLink,
     InvalidToken,
@@ -42,6 +43,7 @@ ERRORS: ErrorTable = {
     OwnRoleRaiseRefused: ErrorSpec(403, "own_role_raise", "nobody may raise their own role."),
     WrongPassword: ErrorSpec(400, "wrong_password", "the current password given is wrong."),
     InvalidLink: ErrorSpec(400, "invalid_link", "the link is wrong, expired or already used (one answer for all)."),
+    EmailNotVerified: ErrorSpec(403, "email_not_verified", "the address is not verified yet (REQUIRE_VERIFIED_EMAIL)."),
     LoginFailed: ErrorSpec(401, "invalid_credentials", "unknown email, wrong password or inactive account.",
                            headers={"WWW-Authenticate": BEARER_CHALLENGE}),
     InvalidToken: ErrorSpec(401, "not_authenticated", "the token is malformed, expired or revoked.",

@@ -16,7 +16,9 @@ from tests.assertions import VALIDATION_ITEM_KEYS, assert_json, assert_validatio
 __all__ = ["VALIDATION_ITEM_KEYS", "assert_json", "assert_validation_error"]  # re-exported for the accounts tests
 
 #: The exact keys of the contract's `User` schema.
-USER_KEYS = {"id", "email", "first_name", "last_name", "role", "phone", "address", "is_active", "date_joined"}
+USER_KEYS = {
+    "id", "email", "first_name", "last_name", "role", "phone", "address", "is_active", "email_verified", "date_joined",
+}
 #: The exact keys of the contract's `TokenPair` schema.
 TOKEN_PAIR_KEYS = {"access", "refresh"}
 #: A password that passes every validator and is unlike any factory e-mail.
@@ -73,6 +75,7 @@ def assert_user_body(body: dict[str, Any], user: User) -> None:
     assert body["phone"] == user.phone
     assert body["address"] == user.address
     assert body["is_active"] == user.is_active
+    assert body["email_verified"] == user.email_verified
 
 
 def user_row(user: User) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,10 @@ from django.db import transaction
 
 from accounts import mail, notifications
 from accounts.models import User
-from tests.accounts.helpers import STRONG_PASSWORD, mail_link
+from api.logging import JsonFormatter
+from nexora_testkit.client import ApiClient
+from nexora_testkit.live_server import free_port
+from tests.accounts.helpers import STRONG_PASSWORD, assert_json, mail_link
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_PROBE = """
@@ -31,6 +35,9 @@ print(json.dumps({name: getattr(settings, name) for name in (
     "DEFAULT_FROM_EMAIL", "FRONTEND_URL", "REQUIRE_VERIFIED_EMAIL", "PASSWORD_RESET_TIMEOUT",
     "PASSWORD_RESET_RATE", "REGISTER_RATE")}))
 """
+
+Deliver = Callable[[Callable[[], Any]], Any]
+
 
 def run_python(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     base = {key: value for key, value in os.environ.items()
@@ -139,6 +146,40 @@ def test_a_mail_is_sent_only_once_the_transaction_commits(customer: User, django
 
     assert mail.sender.wait_until_sent(5)
     assert [message.to for message in mailoutbox] == [[customer.email]]
+
+
+@pytest.fixture
+def smtp_server_down(settings: Any) -> None:
+    """Django's SMTP backend, pointed at a loopback port nobody listens on."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 5
+
+
+@pytest.mark.usefixtures("smtp_server_down")
+def test_undeliverable_mail_fails_no_request_and_is_logged_without_the_link(
+    deliver: Deliver, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="nexora.mail")
+
+    response = deliver(lambda: ApiClient().post("/api/register/", {"email": "fresh@example.com", "password": STRONG_PASSWORD}))
+
+    assert assert_json(response, 201)["email"] == "fresh@example.com"
+    [record] = [r for r in caplog.records if r.name == "nexora.mail"]
+    assert record.levelno == logging.ERROR
+    assert (record.event, record.kind, record.user_id, record.error) == (  # type: ignore[attr-defined]
+        "mail_failed", "verify_email", User.objects.get().pk, "ConnectionRefusedError")
+    line = JsonFormatter().format(record)  # the line as the logs get it
+    assert json.loads(line)["request_id"]  # joined to the request that queued the mail
+    assert "token" not in line and "verify-email" not in line and "fresh@example.com" not in line
+
+
+@pytest.mark.usefixtures("smtp_server_down")
+def test_reset_request_answers_the_same_when_mail_cannot_be_sent(deliver: Deliver, db: None) -> None:
+    User.objects.create_user("known@example.com", STRONG_PASSWORD)
+    answers = [deliver(lambda: ApiClient().post("/api/password/reset/", {"email": email}))
+               for email in ("known@example.com", "unknown@example.com")]
+
+    assert [(a.status_code, a.content) for a in answers] == [(202, answers[1].content)] * 2
 
 
 def test_a_full_queue_drops_the_mail_and_says_so(customer: User, monkeypatch: pytest.MonkeyPatch,

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from accounts.housekeeping import flush_throttle_windows
 from accounts.models import ThrottleWindow, User
 from nexora_testkit.client import ApiClient
 from nexora_testkit.factories import CustomerFactory
@@ -105,3 +106,13 @@ def test_a_replayed_signup_is_counted_too() -> None:
     assert_throttled(sign_up("once@example.com", HTTP_IDEMPOTENCY_KEY="once"))
     assert ThrottleWindow.objects.get().count == LIMIT + 1
 
+
+@pytest.mark.django_db
+def test_flush_expired_prunes_finished_signup_and_reset_windows_only() -> None:
+    sign_up("counted@example.com")
+    ApiClient().post("/api/password/reset/", {"email": "counted@example.com"}, REMOTE_ADDR="203.0.113.7")
+    assert ThrottleWindow.objects.count() == 3  # sign-up per client; reset per address and per client
+
+    assert flush_throttle_windows() == 0  # still in their hour
+    with time_machine.travel(timezone.now() + timedelta(minutes=42), tick=False):
+        assert flush_throttle_windows() == 3

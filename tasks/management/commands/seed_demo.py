@@ -62,6 +62,7 @@ class Command(BaseCommand):
             user = User.objects.create_user(
                 email, password, role=role, first_name=first_name, last_name=last_name,
                 is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
+                email_verified=True,  # demo addresses receive no mail; they log in with REQUIRE_VERIFIED_EMAIL on too
             )
         return user
 
