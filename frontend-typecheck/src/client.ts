@@ -11,6 +11,11 @@ type Json<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends
   : paths[P][M] extends { responses: { 201: { content: { "application/json": infer Body } } } }
     ? Body
     : never;
+type Accepted<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  responses: { 202: { content: { "application/json": infer Body } } };
+}
+  ? Body
+  : never;
 type RequestBody<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
   requestBody: { content: { "application/json": infer Body } };
 }
@@ -35,7 +40,10 @@ export type ApiErrorBody = ErrorBodyOf<AnyOperation>;
 export type ErrorCode = ApiErrorBody["code"];
 // The codes are a closed union a `switch` can be checked against, not just `string`.
 const errorCodesAreTyped: string extends ErrorCode ? false : true = true;
-const handledCodes: ErrorCode[] = ["permission_denied", "not_authenticated", "last_admin", "email_taken", "validation_error"];
+const handledCodes: ErrorCode[] = [
+  "permission_denied", "not_authenticated", "last_admin", "email_taken", "validation_error",
+  "invalid_link", "email_not_verified", "wrong_password", "throttled",
+];
 void errorCodesAreTyped;
 void handledCodes;
 
@@ -104,6 +112,44 @@ export class NexoraClient {
     return this.call<Json<"/api/tasks/{task_id}/", "patch">>("PATCH", `/api/tasks/${id}/`, body);
   }
 
+  // The account lifecycle: the web client's /reset-password, /verify-email and /confirm-email
+  // routes read `uid` and `token` from their query string and post them here.
+  async requestPasswordReset(email: string): Promise<string> {
+    const body: RequestBody<"/api/password/reset/", "post"> = { email };
+    const accepted: Accepted<"/api/password/reset/", "post"> = await this.call("POST", "/api/password/reset/", body);
+    return accepted.detail;
+  }
+
+  resetPassword(body: RequestBody<"/api/password/reset/confirm/", "post">): Promise<void> {
+    return this.call("POST", "/api/password/reset/confirm/", body);
+  }
+
+  verifyEmail(body: RequestBody<"/api/email/verify/", "post">): Promise<User> {
+    return this.call<Json<"/api/email/verify/", "post">>("POST", "/api/email/verify/", body);
+  }
+
+  resendVerification(): Promise<Accepted<"/api/email/verify/resend/", "post">> {
+    return this.call("POST", "/api/email/verify/resend/");
+  }
+
+  changeEmail(body: RequestBody<"/api/profile/email/", "post">): Promise<Accepted<"/api/profile/email/", "post">> {
+    return this.call("POST", "/api/profile/email/", body);
+  }
+
+  confirmEmail(token: string): Promise<User> {
+    const body: RequestBody<"/api/profile/email/confirm/", "post"> = { token };
+    return this.call<Json<"/api/profile/email/confirm/", "post">>("POST", "/api/profile/email/confirm/", body);
+  }
+
+  deleteAccount(password: string): Promise<void> {
+    const body: RequestBody<"/api/profile/", "delete"> = { password };
+    return this.call("DELETE", "/api/profile/", body);
+  }
+
+  createUser(body: RequestBody<"/api/users/", "post">): Promise<User> {
+    return this.call<Json<"/api/users/", "post">>("POST", "/api/users/", body);
+  }
+
   permissionMatrix(): Promise<Json<"/api/permissions/", "get">> {
     return this.call("GET", "/api/permissions/");
   }
@@ -128,5 +174,14 @@ export async function dayOne(client: NexoraClient): Promise<string[]> {
   const canAssign = matrix.policies.some((policy) => policy.name === "tasks.assign" && policy.roles.includes(role));
   const mine = await client.myPermissions();
   await client.refresh();
+  // A forgotten password and a new address, from the links in the mails.
+  const sent: string = await client.requestPasswordReset("ada@example.com");
+  await client.resetPassword({ uid: "MQ", token: "from-the-link", new_password: "difference-engine-1837" });
+  const verified: boolean = (await client.verifyEmail({ uid: "MQ", token: "from-the-link" })).email_verified;
+  await client.changeEmail({ new_email: "countess@example.com", password: "difference-engine-1837" });
+  const moved: string = (await client.confirmEmail("from-the-link")).email;
+  const hired: User = await client.createUser({ email: "babbage@example.com", role: "SELLER" });
+  await client.deleteAccount("difference-engine-1837");
+  void [sent, verified, moved, hired];
   return [...titles, String(count), updated.status, String(canAssign), ...mine.permissions];
 }
