@@ -154,6 +154,7 @@ def hand_over(mail: Mail) -> None:
 
 @receiver(request_started)
 def hold_mails(**kwargs: Any) -> None:
+    release_mails()  # what an earlier request on this thread left, had its end never been signalled
     _held.mails = []
 
 

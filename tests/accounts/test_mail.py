@@ -227,3 +227,15 @@ def test_within_a_request_the_mail_waits_until_the_response_is_sent(transactiona
 
     assert mail.sender.wait_until_sent(5)
     assert [message.to for message in mailoutbox] == [["held@example.com"]]
+
+
+def test_mails_held_by_a_request_whose_end_was_never_signalled_go_with_the_next(customer: User,
+                                                                               mailoutbox: list[Any]) -> None:
+    mail.hold_mails()
+    mail.hand_over(notifications.verification(customer))
+    mail.hold_mails()  # the next request on this thread begins
+    try:
+        assert mail.sender.wait_until_sent(5)
+        assert [message.to for message in mailoutbox] == [[customer.email]]
+    finally:
+        mail.release_mails()
