@@ -26,7 +26,7 @@ from . import services
 from .admin_site import PolicyAdmin
 from .errors import LastActiveAdmin
 from .models import RoleChange, User
-from .policies import USERS_CHANGE, USERS_CHANGE_ROLE, USERS_DELETE, USERS_VIEW
+from .policies import USERS_CHANGE, USERS_CHANGE_ROLE, USERS_CREATE, USERS_DELETE, USERS_VIEW
 from .roles import Role
 
 #: Flags that open the Django admin or Django's model permissions: setting them is a
@@ -86,12 +86,13 @@ class UserChangeForm(ChangeFormBase):
 
 @admin.register(User)
 class UserAdmin(PolicyAdmin, DjangoUserAdminBase):
-    """Creating an account takes `users.change`: the add form sets only the email and the
-    password, so the new account gets the default role (CUSTOMER) and no admin rights."""
+    """Creating an account takes `users.create`, as in the API: the add form sets only the
+    email and the password, so the new account gets the default role (CUSTOMER) and no
+    admin rights."""
 
     permission_policies = {
         "view": USERS_VIEW,
-        "add": USERS_CHANGE,
+        "add": USERS_CREATE,
         "change": USERS_CHANGE,
         "delete": USERS_DELETE,
         "change_role": USERS_CHANGE_ROLE,
@@ -99,8 +100,17 @@ class UserAdmin(PolicyAdmin, DjangoUserAdminBase):
     form = UserChangeForm
     add_form = UserCreationForm
     ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "role", "is_active", "is_staff", "date_joined"]
-    list_filter = ["role", "is_active", "is_staff", "is_superuser"]
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "role",
+        "is_active",
+        "email_verified",
+        "is_staff",
+        "date_joined",
+    ]
+    list_filter = ["role", "is_active", "email_verified", "is_staff", "is_superuser"]
     search_fields = ["email", "first_name", "last_name", "phone"]
     # The role is changed only through the actions, so every change is audited.
     readonly_fields = ["role", "last_login", "date_joined"]
@@ -108,7 +118,10 @@ class UserAdmin(PolicyAdmin, DjangoUserAdminBase):
     fieldsets = (
         (None, {"fields": ("email", "password", "role")}),
         ("Personal info", {"fields": ("first_name", "last_name", "phone", "address")}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (
+            "Permissions",
+            {"fields": ("is_active", "email_verified", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)

@@ -9,18 +9,21 @@ from api.client import client_address
 from api.errors import raises
 from api.idempotency import idempotent
 from api.pagination import Page
-from api.prechecks import path_id
+from api.prechecks import path_id, raw_json_object
+from api.rate_limits import counted
 from api.schemas import EmptyOut
 from api.throttling import Throttled
 from api.types import Id
 from permissions.endpoints import requires
 from permissions.policies import AUTHENTICATED, PUBLIC
 
-from . import selectors, services, tokens
+from . import lifecycle, selectors, services, tokens
 from .auth import UserRequest
 from .errors import (
     AdminSignupRefused,
+    EmailNotVerified,
     EmailTaken,
+    InvalidLink,
     InvalidToken,
     LastActiveAdmin,
     LoginFailed,
@@ -29,22 +32,32 @@ from .errors import (
     WrongPassword,
 )
 from .models import User
-from .policies import USERS_CHANGE, USERS_CHANGE_ROLE, USERS_VIEW
+from .policies import USERS_CHANGE, USERS_CHANGE_ROLE, USERS_CREATE, USERS_VIEW
+from .roles import Role
 from .schemas import (
+    AcceptedOut,
+    AccountDeleteIn,
+    EmailChangeConfirmIn,
+    EmailChangeIn,
+    EmailVerifyIn,
     LoginIn,
     LoginOut,
     PasswordChangeIn,
+    PasswordResetConfirmIn,
+    PasswordResetIn,
     ProfileUpdateIn,
     RefreshIn,
     RegisterIn,
     RoleChangeOut,
     RoleIn,
     TokenPairOut,
+    UserCreateIn,
     UserFilters,
     UserOut,
     UserUpdateIn,
     VerifyIn,
 )
+from .throttling import count_signup
 
 auth_router = Router(tags=["auth"])
 profile_router = Router(tags=["profile"])
@@ -63,6 +76,13 @@ def client_of(request: HttpRequest) -> tokens.Client:
     return tokens.Client(user_agent=request.headers.get("User-Agent", ""), ip=client_address(request))
 
 
+def role_grant_allowed(request: UserRequest, path_params: dict[str, object]) -> None:
+    """403 before 422: creating an ADMIN without users.change_role is refused even with a bad body."""
+    role = raw_json_object(request).get("role")
+    if role in Role.values:
+        lifecycle.authorize_role_grant(actor=request.auth, role=Role(role))
+
+
 def no_store(response: HttpResponse) -> None:
     """Token responses must not be kept by browsers or proxies."""
     response["Cache-Control"] = "no-store"
@@ -77,6 +97,7 @@ def no_store(response: HttpResponse) -> None:
 @requires(PUBLIC)
 @raises(AdminSignupRefused, EmailTaken)
 @idempotent
+@counted(count_signup)
 def register(request: HttpRequest, payload: RegisterIn) -> Status[User]:
     return Status(201, services.user_register(**payload.model_dump()))
 
@@ -85,7 +106,7 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status[User]:
     "/login/", auth=None, response=LoginOut, operation_id="auth_login", summary="Log in with email and password"
 )
 @requires(PUBLIC)
-@raises(LoginFailed, Throttled)
+@raises(LoginFailed, EmailNotVerified, Throttled)
 def login(request: HttpRequest, payload: LoginIn, response: HttpResponse) -> dict[str, object]:
     session = services.login(request=request, client=client_of(request), **payload.model_dump())
     no_store(response)
@@ -147,6 +168,64 @@ def logout_all(request: UserRequest) -> Status[None]:
     return Status(204, None)
 
 
+# --- password reset and email verification (links from mails) ----------------------------
+
+
+@auth_router.post(
+    "/password/reset/",
+    auth=None,
+    response={202: AcceptedOut},
+    operation_id="auth_password_reset",
+    summary="Mail a link to reset a forgotten password",
+)
+@requires(PUBLIC)
+@raises(Throttled)
+def password_reset(request: HttpRequest, payload: PasswordResetIn) -> Status[dict[str, str]]:
+    """The same answer, in the same time, whether or not the address has an active account."""
+    lifecycle.password_reset_request(request=request, email=payload.email)
+    return Status(202, {"detail": lifecycle.RESET_REQUESTED})
+
+
+@auth_router.post(
+    "/password/reset/confirm/",
+    auth=None,
+    response={204: None},
+    operation_id="auth_password_reset_confirm",
+    summary="Set a new password from a reset link",
+)
+@requires(PUBLIC)
+@raises(InvalidLink)
+def password_reset_confirm(request: HttpRequest, payload: PasswordResetConfirmIn) -> Status[None]:
+    lifecycle.password_reset_confirm(**payload.model_dump())
+    return Status(204, None)
+
+
+@auth_router.post(
+    "/email/verify/",
+    auth=None,
+    response=UserOut,
+    operation_id="auth_email_verify",
+    summary="Verify an email address from its link",
+)
+@requires(PUBLIC)
+@raises(InvalidLink)
+def email_verify(request: HttpRequest, payload: EmailVerifyIn) -> object:
+    return lifecycle.email_verify(**payload.model_dump())
+
+
+@auth_router.post(
+    "/email/verify/resend/",
+    response={202: AcceptedOut},
+    operation_id="auth_email_verify_resend",
+    summary="Mail a new verification link",
+)
+@requires(AUTHENTICATED)
+@raises(Throttled)
+def email_verify_resend(request: UserRequest) -> Status[dict[str, str]]:
+    lifecycle.verification_resend(user=request.auth)
+    return Status(202, {"detail": lifecycle.VERIFICATION_SENT})
+
+
 # --- the signed-in user -------------------------------------------------------------------
 
 
@@ -174,7 +253,54 @@ def change_password(request: UserRequest, payload: PasswordChangeIn, response: H
     return services.password_change(user=request.auth, **payload.model_dump())
 
 
+@profile_router.delete("/", response={204: None}, operation_id="profile_delete", summary="Delete your own account")
+@requires(AUTHENTICATED)
+@raises(WrongPassword, LastActiveAdmin)
+def delete_profile(request: UserRequest, payload: AccountDeleteIn) -> Status[None]:
+    lifecycle.account_delete(user=request.auth, password=payload.password)
+    return Status(204, None)
+
+
+@profile_router.post(
+    "/email/",
+    response={202: AcceptedOut},
+    operation_id="profile_email_change",
+    summary="Change the email address (by a link mailed to the new one)",
+)
+@requires(AUTHENTICATED)
+@raises(WrongPassword, EmailTaken, Throttled)
+def change_email(request: UserRequest, payload: EmailChangeIn) -> Status[dict[str, str]]:
+    lifecycle.email_change_request(user=request.auth, **payload.model_dump())
+    return Status(202, {"detail": lifecycle.EMAIL_CHANGE_REQUESTED})
+
+
+@profile_router.post(
+    "/email/confirm/",
+    auth=None,
+    response=UserOut,
+    operation_id="profile_email_confirm",
+    summary="Confirm an email change from its link",
+)
+@requires(PUBLIC)
+@raises(InvalidLink, EmailTaken)
+def confirm_email(request: HttpRequest, payload: EmailChangeConfirmIn) -> object:
+    return lifecycle.email_change_confirm(token=payload.token)
+
+
 # --- users administration ----------------------------------------------------------------
+
+
+@users_router.post(
+    "/",
+    response={201: UserOut},
+    operation_id="users_create",
+    summary="Create a user, who gets a link to set a password",
+)
+@requires(USERS_CREATE, also=[USERS_CHANGE_ROLE], precheck=role_grant_allowed)
+@raises(EmailTaken)
+@idempotent
+def create_user(request: UserRequest, payload: UserCreateIn) -> Status[User]:
+    return Status(201, lifecycle.user_create(actor=request.auth, **payload.model_dump()))
 
 
 @users_router.get("/", response=list[UserOut], operation_id="users_list", summary="List users")

@@ -48,3 +48,17 @@ class InvalidToken(DomainError):
 
 class WeakPassword(RejectedValue):
     kind = "password_too_weak"
+
+
+class InvalidLink(DomainError):
+    """A mailed link that is wrong, expired or already used: one answer for all three."""
+
+    default_message = "This link is invalid or has expired."
+
+
+class EmailNotVerified(DomainError):
+    """REQUIRE_VERIFIED_EMAIL is on and the right password was given for an unverified address."""
+
+    default_message = (
+        "Verify your email address first: follow the link we sent, or reset your password to get a new one."
+    )

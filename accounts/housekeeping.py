@@ -54,7 +54,8 @@ def flush_expired_tokens(*, now: datetime | None = None, batch_size: int = BATCH
 
 
 def flush_throttle_windows(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
-    """Delete login-throttle windows that ended (a count is only read in its own window)."""
+    """Delete throttle windows that ended (a count is only read in its own window): log-ins,
+    sign-ups, password-reset and other mail requests alike."""
     now = now or timezone.now()
     return _delete_in_batches(ThrottleWindow.objects.filter(expires_at__lte=now - THROTTLE_WINDOW_GRACE), batch_size)
 

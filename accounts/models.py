@@ -21,6 +21,9 @@ class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CUSTOMER, db_index=True)
     phone = models.CharField(max_length=32, blank=True, default="")
     address = models.CharField(max_length=500, blank=True, default="")
+    #: Set when the owner followed a verification link, confirmed an email change or
+    #: completed a password reset: each proves they read mail sent to this address.
+    email_verified = models.BooleanField(default=False)
     #: Carried in every token; bumping it revokes all of the user's tokens at once at no
     #: extra query, since authentication loads this row anyway.
     token_version = models.PositiveIntegerField(default=0, editable=False)
@@ -54,7 +57,9 @@ class RoleChange(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    old_role = models.CharField(max_length=16, choices=Role.choices)
+    #: Null for the creation of an account by an admin (it had no role before).
+    # Null, not "": no role at all is not an empty role name (DJ001 prefers "" for text).
+    old_role = models.CharField(max_length=16, choices=Role.choices, null=True, blank=True)  # noqa: DJ001
     new_role = models.CharField(max_length=16, choices=Role.choices)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -63,7 +68,7 @@ class RoleChange(models.Model):
         indexes = [models.Index(fields=["user", "-at"])]
 
     def __str__(self) -> str:
-        return f"{self.user_id}: {self.old_role} -> {self.new_role}"
+        return f"{self.user_id}: {self.old_role or '(created)'} -> {self.new_role}"
 
 
 class ThrottleWindow(models.Model):

@@ -46,6 +46,9 @@ SignupRole = Annotated[
     Role,
     WithJsonSchema({"type": "string", "enum": [role.value for role in Role if role in SELF_SERVICE_ROLES]}),
 ]
+#: The `uid` and `token` of a mailed link, as the web client read them from its query string.
+LinkUid = Annotated[StrictStr, Text(64, min_length=1)]
+LinkToken = Annotated[StrictStr, Text(1024, min_length=1)]
 
 
 # --- responses -------------------------------------------------------------------------
@@ -60,6 +63,7 @@ class UserOut(RowOut):
     phone: str
     address: str
     is_active: bool
+    email_verified: bool
     date_joined: datetime
 
 
@@ -90,9 +94,16 @@ class RoleChangeOut(RowOut):
     id: int
     actor_id: int | None
     user_id: int
-    old_role: Role
+    #: Null for the creation of the account by an admin.
+    old_role: Role | None
     new_role: Role
     at: datetime
+
+
+class AcceptedOut(Schema):
+    """A request taken on: what happens next happens by mail."""
+
+    detail: str
 
 
 # --- requests --------------------------------------------------------------------------
@@ -148,3 +159,43 @@ class UserFilters(QueryParams):
     role: Role | None = None
     is_active: bool | None = None
     search: Annotated[str, QueryText(100)] | None = None
+
+
+# --- account lifecycle ---------------------------------------------------------------------
+
+
+class PasswordResetIn(InputSchema):
+    email: Email
+
+
+class PasswordResetConfirmIn(InputSchema):
+    uid: LinkUid
+    token: LinkToken
+    new_password: NewPassword
+
+
+class EmailVerifyIn(InputSchema):
+    uid: LinkUid
+    token: LinkToken
+
+
+class EmailChangeIn(InputSchema):
+    new_email: Email
+    password: Password
+
+
+class EmailChangeConfirmIn(InputSchema):
+    token: LinkToken
+
+
+class AccountDeleteIn(InputSchema):
+    password: Password
+
+
+class UserCreateIn(InputSchema):
+    """No password: the new user sets one from the link mailed to them."""
+
+    email: Email
+    role: Role
+    first_name: Name = ""
+    last_name: Name = ""

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -18,10 +19,11 @@ from django.utils.crypto import salted_hmac
 
 from api.client import client_address
 
-from . import selectors, tokens
+from . import notifications, selectors, tokens
 from .devices import device_token_for, device_token_valid
 from .errors import (
     AdminSignupRefused,
+    EmailNotVerified,
     EmailTaken,
     LastActiveAdmin,
     LoginFailed,
@@ -39,7 +41,8 @@ audit = logging.getLogger("nexora.audit")
 ROLE_RANK = {Role.CUSTOMER: 0, Role.SELLER: 1, Role.ADMIN: 2}
 
 
-def _validate_password(password: str, user: User, field: str) -> None:
+def validate_new_password(password: str, user: User, field: str) -> None:
+    """Django's validators (length, common, numeric, like the email): WeakPassword names `field`."""
     try:
         password_validation.validate_password(password, user)
     except DjangoValidationError as exc:
@@ -56,6 +59,7 @@ def user_register(
     phone: str = "",
     address: str = "",
 ) -> User:
+    """A new account, unverified; a verification link goes to its address once it is committed."""
     if role not in SELF_SERVICE_ROLES:
         raise AdminSignupRefused()
     user = User(
@@ -66,13 +70,14 @@ def user_register(
         phone=phone,
         address=address,
     )
-    _validate_password(password, user, "password")
+    validate_new_password(password, user, "password")
     if User.objects.filter(email=user.email).exists():
         raise EmailTaken()
     user.set_password(password)
     try:
         with transaction.atomic():
             user.save()
+            notifications.verification(user).send_after_commit()
     except IntegrityError:  # a concurrent sign-up with the same address won the race
         raise EmailTaken() from None
     return user
@@ -113,6 +118,9 @@ def login(
         )
         raise LoginFailed()
     attempt.succeeded()
+    if settings.REQUIRE_VERIFIED_EMAIL and not user.email_verified:
+        # Only once the password was right: an unknown address still gets the one 401.
+        raise EmailNotVerified()
     audit.info("login", extra={"event": "login", "user_id": user.pk, "client": client_address(request)})
     return LoggedIn(user, tokens.start_session(user, client), device_token_for(user))
 
@@ -129,7 +137,7 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
     """Set a new password; every other token of the user stops working, a fresh pair is issued."""
     if not user.check_password(current_password):
         raise WrongPassword()
-    _validate_password(new_password, user, "new_password")
+    validate_new_password(new_password, user, "new_password")
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
@@ -195,14 +203,12 @@ def user_update(*, actor: User, user: User, **changes: Any) -> User:
 def user_delete(*, actor: User | None, user: User) -> None:
     """Delete an account (the tasks it owns go with it) and record who did it; never the
     last active admin, whose row lock makes two concurrent deletions wait for each other."""
-    user_id = user.pk
+    user_id, actor_id = user.pk, actor.pk if actor else None  # both None once deleted, if actor is user
     with transaction.atomic():
         if User.objects.lock_admins_and_check_last(user_id):
             raise LastActiveAdmin()
         user.delete()
-    audit.info(
-        "user deleted", extra={"event": "user_deleted", "actor_id": actor.pk if actor else None, "user_id": user_id}
-    )
+    audit.info("user deleted", extra={"event": "user_deleted", "actor_id": actor_id, "user_id": user_id})
 
 
 def logout_all(*, user: User) -> None:

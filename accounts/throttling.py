@@ -1,4 +1,5 @@
-"""Login throttling counted in the database, so every worker and instance shares it.
+"""Throttling counted in the database, so every worker and instance shares it: log-ins,
+sign-ups, password-reset requests and the other requests that make the API send a mail.
 
 A fixed window per key: the count is raised with one atomic UPDATE, so concurrent
 attempts on several workers cannot slip past the limit. (Django's cache `incr` is a
@@ -67,6 +68,18 @@ def _count(keys: list[str], rate: Rate, now: datetime) -> list[int]:
     return [counts[row_key] for row_key in row_keys]
 
 
+def count_attempt(keys: list[str], rate: Rate) -> tuple[str, ...]:
+    """Count one attempt against each key in its current window; raise Throttled (with the
+    seconds until the window ends) when any count is over `rate`. Returns the windows'
+    row keys, for a caller that may give the attempt back."""
+    now = dj_timezone.now()
+    counts = _count(keys, rate, now)
+    if max(counts) > rate.limit:
+        window_end = (int(now.timestamp()) // rate.seconds + 1) * rate.seconds
+        raise Throttled(max(1, math.ceil(window_end - now.timestamp())))
+    return tuple(_row_keys(keys, rate, now))
+
+
 @dataclass(frozen=True)
 class LoginAttempt:
     """The throttle windows one log-in attempt was counted in; a success gives them back."""
@@ -90,14 +103,32 @@ def count_login_attempt(request: HttpRequest, email: str, *, device_token: str |
     Counted before the password is checked (one atomic UPDATE), so parallel guesses
     cannot slip past the limit; a successful log-in takes its count back.
     """
-    rate = Rate.parse(settings.LOGIN_RATE)
-    now = dj_timezone.now()
     client = client_address(request)[:64]
     per_address = f"login:device:{_digest(email, device_token)}" if device_token else f"login:email:{_digest(email)}"
     keys = [f"login:addr:{client}", f"login:pair:{_digest(email, client)}", per_address]
-    counts = _count(keys, rate, now)
-    attempt = LoginAttempt(tuple(_row_keys(keys, rate, now)))
-    if max(counts) > rate.limit:
-        window_end = (int(now.timestamp()) // rate.seconds + 1) * rate.seconds
-        raise Throttled(max(1, math.ceil(window_end - now.timestamp())))
-    return attempt
+    return LoginAttempt(count_attempt(keys, Rate.parse(settings.LOGIN_RATE)))
+
+
+#: Key prefix of the sign-up counts: every request to /api/register/ is one, whatever its answer.
+SIGNUP_KEY = "signup:addr:"
+
+
+def count_signup(request: HttpRequest) -> None:
+    """Count a sign-up attempt of this client against REGISTER_RATE (raise Throttled when over)."""
+    count_attempt([SIGNUP_KEY + client_address(request)[:64]], Rate.parse(settings.REGISTER_RATE))
+
+
+def count_reset_request(request: HttpRequest, email: str) -> None:
+    """Count a password-reset request per address and per client against PASSWORD_RESET_RATE.
+
+    Counted alike for a registered, an unknown and an inactive address: the count must not
+    tell them apart either.
+    """
+    keys = [f"reset:email:{_digest(email)}", f"reset:addr:{client_address(request)[:64]}"]
+    count_attempt(keys, Rate.parse(settings.PASSWORD_RESET_RATE))
+
+
+def count_mail_request(user_id: int, purpose: str) -> None:
+    """Count a request of this account that sends a mail (`purpose`: "verify", "email-change")
+    against PASSWORD_RESET_RATE: nobody can make the API mail an address without end."""
+    count_attempt([f"{purpose}:user:{user_id}"], Rate.parse(settings.PASSWORD_RESET_RATE))

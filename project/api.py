@@ -13,6 +13,7 @@ from api.errors import install_errors
 from api.health import router as health_router
 from api.idempotency import install_idempotency
 from api.parser import StrictJSONParser
+from api.rate_limits import install_rate_limits
 from api.renderers import ApiJSONRenderer
 from permissions import ninja as permission_layer
 from permissions.api import router as permissions_router
@@ -29,6 +30,7 @@ def new_api(*, auth: Any = None, **kwargs: Any) -> BaseAPI:
         api, ERRORS, body_errors=BODY_ERRORS, query_errors=QUERY_ERRORS, every_operation=EVERY_OPERATION_ERRORS
     )
     install_idempotency(api)
+    install_rate_limits(api)  # after idempotency: its counts wrap an idempotent create's transaction
     permission_layer.install(api, www_authenticate=BEARER_CHALLENGE)
     return api
 

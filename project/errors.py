@@ -12,7 +12,9 @@ from django.db import InterfaceError, OperationalError
 
 from accounts.errors import (
     AdminSignupRefused,
+    EmailNotVerified,
     EmailTaken,
+    InvalidLink,
     InvalidToken,
     LastActiveAdmin,
     LoginFailed,
@@ -40,6 +42,8 @@ ERRORS: ErrorTable = {
     AdminSignupRefused: ErrorSpec(403, "role_not_allowed", "the ADMIN role cannot be chosen at sign-up."),
     OwnRoleRaiseRefused: ErrorSpec(403, "own_role_raise", "nobody may raise their own role."),
     WrongPassword: ErrorSpec(400, "wrong_password", "the current password given is wrong."),
+    InvalidLink: ErrorSpec(400, "invalid_link", "the link is wrong, expired or already used (one answer for all)."),
+    EmailNotVerified: ErrorSpec(403, "email_not_verified", "the address is not verified yet (REQUIRE_VERIFIED_EMAIL)."),
     LoginFailed: ErrorSpec(
         401,
         "invalid_credentials",

@@ -201,6 +201,35 @@ LOGIN_RATE = os.environ.get("LOGIN_RATE", "10/m")
 # header is ignored and the socket address is the client (it cannot be spoofed).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
+# --- Account lifecycle: mail, links, sign-up and reset throttles --------------------------
+
+# SMTP when EMAIL_HOST is set; otherwise every mail is written to the console (stdout), so
+# `make run` shows the links a developer needs to click. With debug off and no EMAIL_HOST,
+# `manage.py check --deploy` warns (accounts.W001): the links would end up in the logs.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+# Seconds: a mail server that accepts and never answers holds the sender thread, not a request.
+EMAIL_TIMEOUT = 10
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Nexora <no-reply@localhost>")
+# The web client the links in mails point at (/reset-password, /verify-email, /confirm-email).
+FRONTEND_URL = os.environ.get("FRONTEND_URL", "http://127.0.0.1:8000").rstrip("/")
+# Refuse log-in (403 email_not_verified, after the password was checked) until the address is verified.
+REQUIRE_VERIFIED_EMAIL = env_bool("REQUIRE_VERIFIED_EMAIL", default=False)
+PASSWORD_RESET_MINUTES = env_int("PASSWORD_RESET_MINUTES", 60)
+# Django's PasswordResetTokenGenerator reads its lifetime from here (seconds).
+PASSWORD_RESET_TIMEOUT = PASSWORD_RESET_MINUTES * 60
+# Reset requests per address and per client; also verification resends and email-change
+# requests per account: every request that makes the API send a mail is counted.
+PASSWORD_RESET_RATE = os.environ.get("PASSWORD_RESET_RATE", "5/h")
+# Sign-up attempts per client address: bounds how fast anyone can test addresses (409).
+REGISTER_RATE = os.environ.get("REGISTER_RATE", "30/h")
+
 # --- Permissions ------------------------------------------------------------------------
 
 # What the permission layer needs from this project (permissions/conf.py): the roles enum

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import html
+import re
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
 from accounts.models import RoleChange, ThrottleWindow, User
+from accounts.throttling import SIGNUP_KEY
 from nexora_testkit.client import Response
 from tests.assertions import VALIDATION_ITEM_KEYS, assert_json, assert_validation_error
 
 __all__ = ["VALIDATION_ITEM_KEYS", "assert_json", "assert_validation_error"]  # re-exported for the accounts tests
 
 #: The exact keys of the contract's `User` schema.
-USER_KEYS = {"id", "email", "first_name", "last_name", "role", "phone", "address", "is_active", "date_joined"}
+USER_KEYS = {
+    "id",
+    "email",
+    "first_name",
+    "last_name",
+    "role",
+    "phone",
+    "address",
+    "is_active",
+    "email_verified",
+    "date_joined",
+}
 #: The exact keys of the contract's `TokenPair` schema.
 TOKEN_PAIR_KEYS = {"access", "refresh"}
 #: A password that passes every validator and is unlike any factory e-mail.
@@ -69,6 +84,7 @@ def assert_user_body(body: dict[str, Any], user: User) -> None:
     assert body["phone"] == user.phone
     assert body["address"] == user.address
     assert body["is_active"] == user.is_active
+    assert body["email_verified"] == user.email_verified
 
 
 def user_row(user: User) -> Mapping[str, Any]:
@@ -77,7 +93,9 @@ def user_row(user: User) -> Mapping[str, Any]:
 
 
 def table_counts() -> dict[str, int]:
-    """Rows of every table a refused accounts request could have written to."""
+    """Rows of every table a refused accounts request could have written to, but the
+    sign-up counts: every request to /api/register/ is counted, whatever its answer
+    (tests/accounts/test_signup_throttle.py)."""
     from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
     return {
@@ -85,5 +103,28 @@ def table_counts() -> dict[str, int]:
         "role_changes": RoleChange.objects.count(),
         "outstanding": OutstandingToken.objects.count(),
         "blacklisted": BlacklistedToken.objects.count(),
-        "throttle": ThrottleWindow.objects.count(),
+        "throttle": ThrottleWindow.objects.exclude(key__startswith=SIGNUP_KEY).count(),
     }
+
+
+# --- mail -------------------------------------------------------------------------------------
+
+
+def link_query(text: str, route: str, frontend_url: str | None = None) -> dict[str, str]:
+    """The query of the one `{FRONTEND_URL}/{route}?...` link in a mail's text (HTML-unescaped)."""
+    from django.conf import settings
+
+    prefix = f"{frontend_url or settings.FRONTEND_URL}/{route}?"
+    found = {html.unescape(url) for url in re.findall(re.escape(prefix) + r"[^\s\"'<>]+", text)}
+    assert len(found) == 1, (route, found, text)
+    query = urllib.parse.urlsplit(found.pop()).query
+    return {name: values[0] for name, values in urllib.parse.parse_qs(query, strict_parsing=True).items()}
+
+
+def mail_link(message: Any, route: str) -> dict[str, str]:
+    """The link of `route` in a mail, the same in its text and its HTML body."""
+    params = link_query(message.body, route)
+    [(html_body, mimetype)] = message.alternatives
+    assert mimetype == "text/html"
+    assert link_query(html_body, route) == params
+    return params

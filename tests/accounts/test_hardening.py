@@ -126,7 +126,7 @@ def test_unknown_api_path_404(method: str, path: str) -> None:
         ("GET", LOGIN, "POST"),
         ("DELETE", REGISTER, "POST"),
         ("GET", "/api/logout/", "POST"),
-        ("DELETE", "/api/profile/", None),
+        ("PUT", "/api/profile/", None),
     ],
 )
 def test_wrong_method_405(method: str, path: str, allowed: str | None) -> None:

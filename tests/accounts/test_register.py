@@ -58,6 +58,7 @@ def test_register_minimal_creates_customer() -> None:
         "phone": "",
         "address": "",
         "is_active": True,
+        "email_verified": False,
         "date_joined": body["date_joined"],
     }
     assert body["date_joined"].endswith(("Z", "+00:00"))

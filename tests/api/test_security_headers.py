@@ -151,7 +151,11 @@ def test_hsts_and_redirect_follow_django_https_from_the_environment(https: dict[
 
 
 def test_deploy_check_is_clean_with_django_https(tmp_path: Path) -> None:
-    env = {"DJANGO_ALLOWED_HOSTS": "api.example.com", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    env = {
+        "DJANGO_ALLOWED_HOSTS": "api.example.com",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "EMAIL_HOST": "smtp.example.com",
+    }
 
     with_https = _run({**env, "DJANGO_HTTPS": "1"}, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
     without = _run(env, "manage.py", "check", "--deploy", "--fail-level", "WARNING")

@@ -3,8 +3,8 @@
 For each caller: a fresh SQLite database with the demo data, `gunicorn project.wsgi` on
 loopback, and `st run` with its default checks (server errors, status code, content type
 and response schema conformance, negative data rejection, ignored auth, use after free,
-...). Operations that revoke the caller's own tokens run after the others, each in a
-pass of its own with a fresh token, so the main pass is not spent on 401s. Business-rule
+...). Operations that revoke the caller's own tokens, or create admins, run after the
+others, each in a pass of its own with a fresh token (RUN_LAST). Business-rule
 answers the contract gives to schema-valid bodies are declared in schemathesis.toml.
 Bounded by --max-examples and a fixed seed; exits non-zero on any failure.
 
@@ -28,9 +28,11 @@ SEED = os.environ.get("FUZZ_SEED", "20261121")
 #: threads and CPython 3.11.7 fails with "AST constructor recursion depth mismatch".
 WORKERS = os.environ.get("FUZZ_WORKERS", "1")
 CONFIG = Path(__file__).with_name("schemathesis.toml")
-#: Each revokes the caller's tokens: fuzzed last, each in a pass of its own with a fresh
-#: token. The password change comes last: once it succeeds, the demo password is gone.
-TOKEN_REVOKING = ["auth_logout_all", "profile_password_change"]
+#: Fuzzed last, each in a pass of its own with a fresh token. `users_create` makes ADMINs:
+#: beside the main pass, the demo admin would no longer be the last active one, and the
+#: fuzzer, free to deactivate or demote them, would lock itself out. The other two revoke
+#: the caller's tokens; the password change comes last: once it succeeds, the demo password is gone.
+RUN_LAST = ["users_create", "auth_logout_all", "profile_password_change"]
 CALLERS = {
     "ADMIN": ("admin@demo.nexora.test", "demo-Admin-Passw0rd"),
     "SELLER": ("seller@demo.nexora.test", "demo-Seller-Passw0rd"),
@@ -74,7 +76,13 @@ def schemathesis(base: str, token: str | None, *operation_filter: str) -> int:
 
 def fuzz_as(caller: str) -> int:
     with tempfile.TemporaryDirectory(prefix="nexora-fuzz-") as tmp:
-        env = server_env(f"sqlite:///{tmp}/db.sqlite3", LOGIN_RATE="1000000/m")
+        # Rates out of reach, so every example reaches the operation instead of a 429.
+        env = server_env(
+            f"sqlite:///{tmp}/db.sqlite3",
+            LOGIN_RATE="1000000/m",
+            REGISTER_RATE="1000000/m",
+            PASSWORD_RESET_RATE="1000000/m",
+        )
         migrate(env)
         subprocess.run(
             [sys.executable, "manage.py", "seed_demo", "--force"],
@@ -91,9 +99,9 @@ def fuzz_as(caller: str) -> int:
             status = schemathesis(
                 base,
                 login(server, credentials),
-                *[arg for op in TOKEN_REVOKING for arg in ("--exclude-operation-id", op)],
+                *[arg for op in RUN_LAST for arg in ("--exclude-operation-id", op)],
             )
-            for operation_id in TOKEN_REVOKING:  # each with a token of its own, in this order
+            for operation_id in RUN_LAST:  # each with a token of its own, in this order
                 status |= schemathesis(base, login(server, credentials), "--include-operation-id", operation_id)
             return status
         finally:

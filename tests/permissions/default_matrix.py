@@ -19,6 +19,7 @@ DEFAULT_MATRIX: dict[str, dict[Role, bool]] = {
     "tasks.change_any": _ADMIN,
     "tasks.delete_any": _ADMIN,
     "users.view": _ADMIN,
+    "users.create": _ADMIN,
     "users.change": _ADMIN,
     "users.change_role": _ADMIN,
     "users.delete": _ADMIN,

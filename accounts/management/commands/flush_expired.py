@@ -3,6 +3,10 @@
 Run it daily (cron or a systemd timer). Unlike ninja-jwt's `flushexpiredtokens`, which
 deletes in one unbounded statement and knows nothing of the throttle table, it deletes in
 batches and covers both tables. Running it twice deletes nothing the second time.
+
+The account lifecycle adds nothing of its own to delete: its throttle counts (sign-up,
+password reset, mail requests) are throttle windows like the login's, and its mailed links
+are signed, not stored (accounts/links.py).
 """
 
 from __future__ import annotations

@@ -70,6 +70,7 @@ class Command(BaseCommand):
                 last_name=last_name,
                 is_staff=role == Role.ADMIN,
                 is_superuser=role == Role.ADMIN,
+                email_verified=True,  # demo addresses receive no mail; they log in with REQUIRE_VERIFIED_EMAIL on too
             )
         return user
 
