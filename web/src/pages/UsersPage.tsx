@@ -228,7 +228,7 @@ function UserPanel({ user, onChanged }: { user: User; onChanged: (message: strin
             {history.data.items.map((change) => (
               <tr key={change.id}>
                 <td>{new Date(change.at).toLocaleString()}</td>
-                <td>{ROLE_LABELS[change.old_role]}</td>
+                <td>{change.old_role === null ? "(account created)" : ROLE_LABELS[change.old_role]}</td>
                 <td>{ROLE_LABELS[change.new_role]}</td>
                 <td>{change.actor_id === null ? "Command line" : `User #${change.actor_id}`}</td>
               </tr>
