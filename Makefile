@@ -12,7 +12,7 @@ MYSQL_URL ?= mysql://root@127.0.0.1:3306/nexora
 # Tests run with debug off, like production (and like plain `.venv/bin/pytest`); the key is .env's.
 TEST_ENV := DJANGO_DEBUG=0
 
-.PHONY: run serve test test-mysql test-frontend test-fuzz test-deploy bench-smoke ci mariadb-up nginx-installed openapi bench
+.PHONY: redis-up run serve test test-mysql test-frontend test-fuzz test-deploy bench-smoke ci mariadb-up nginx-installed openapi bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ test-mysql: $(VENV)/.installed-dev .env mariadb-up
 
 ## What CI runs (.ci/run calls these one by one).
 ci: test test-mysql test-frontend test-fuzz test-deploy bench-smoke
+
+## Redis on 127.0.0.1:6379 (the throttle tests' second store); started when it does not answer.
+redis-up:
+	@.ci/redis_up.sh
 
 mariadb-up:
 	@$(BIN)/python .ci/wait_for_mariadb.py --start

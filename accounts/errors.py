@@ -48,3 +48,9 @@ class InvalidToken(DomainError):
 
 class WeakPassword(RejectedValue):
     kind = "password_too_weak"
+
+
+class ThrottleStoreUnavailable(DomainError):
+    """Redis (REDIS_URL), where the login throttle counts, did not answer: no attempt goes uncounted."""
+
+    default_message = "The service is temporarily unavailable."

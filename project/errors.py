@@ -17,6 +17,7 @@ from accounts.errors import (
     LastActiveAdmin,
     LoginFailed,
     OwnRoleRaiseRefused,
+    ThrottleStoreUnavailable,
     WrongPassword,
 )
 from api.errors import DB_RETRY_AFTER_SECONDS, ErrorSpec, ErrorTable
@@ -51,6 +52,9 @@ ERRORS: ErrorTable = {
                                  detail="The query string has too many fields."),
     OperationalError: ErrorSpec(503, "service_unavailable", "the database is unreachable; retry later.",
                                 headers=UNAVAILABLE, detail=DATABASE_DOWN, log=True),
+    # Redis (REDIS_URL), where log-in attempts are counted, is down: the same answer.
+    ThrottleStoreUnavailable: ErrorSpec(503, "service_unavailable", "the database is unreachable; retry later.",
+                                        headers=UNAVAILABLE, detail=DATABASE_DOWN, log=True),
     # A dropped connection surfaces as InterfaceError, which is not an OperationalError.
     InterfaceError: ErrorSpec(503, "service_unavailable", "the database is unreachable; retry later.",
                               headers=UNAVAILABLE, detail=DATABASE_DOWN, log=True),

@@ -199,6 +199,11 @@ NINJA_JWT = {
 # --- Login throttling -----------------------------------------------------------------
 
 LOGIN_RATE = os.environ.get("LOGIN_RATE", "10/m")
+# With REDIS_URL set (redis://host:6379/0), the login throttle counts live in Redis: one
+# round trip, no rows to write or flush. Unset: in the database, shared all the same.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+# Put before every key this project writes in Redis, for a server shared with other apps.
+REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "nexora:")
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0 means the
 # header is ignored and the socket address is the client (it cannot be spoofed).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
