@@ -40,7 +40,11 @@ run: $(VENV)/.installed-runtime .env
 
 ## Production-style: debug off, gunicorn; needs DJANGO_SECRET_KEY from the environment
 ## (PYTHON_DOTENV_DISABLED=1: a development .env is never read, so without a key it refuses to start).
+## It binds 127.0.0.1: nginx (deploy/nginx.conf) goes in front, since gunicorn's workers read
+## request headers themselves and slow clients would hold them (docs/deployment.md, "Serving").
 serve: $(VENV)/.installed-runtime
+	@case "$${GUNICORN_BIND:-$(HOST)}" in 127.*|localhost*|\[::1\]*|unix:*) ;; \
+	  *) echo "make serve: the server will listen on $${GUNICORN_BIND:-$(HOST)}, not loopback: only safe behind nginx (deploy/nginx.conf) on a network no client reaches directly; see docs/deployment.md." >&2 ;; esac
 	PYTHON_DOTENV_DISABLED=1 $(BIN)/python manage.py migrate --noinput
 	PYTHON_DOTENV_DISABLED=1 GUNICORN_BIND=$${GUNICORN_BIND:-$(HOST):$(PORT)} $(BIN)/gunicorn -c gunicorn.conf.py
 
