@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
 from ninja_jwt.token_blacklist.models import OutstandingToken
 from ninja_jwt.tokens import RefreshToken
