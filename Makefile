@@ -12,7 +12,7 @@ MYSQL_URL ?= mysql://root@127.0.0.1:3306/nexora
 # Tests run with debug off, like production (and like plain `.venv/bin/pytest`); the key is .env's.
 TEST_ENV := DJANGO_DEBUG=0
 
-.PHONY: run serve web lint format test test-mysql test-frontend test-web test-fuzz test-deploy bench-smoke bench-reset-timing ci mariadb-up nginx-installed browser-installed openapi bench
+.PHONY: redis-up run serve web lint format test test-mysql test-frontend test-web test-fuzz test-deploy bench-smoke bench-reset-timing ci mariadb-up nginx-installed browser-installed openapi bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,7 +64,11 @@ web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
 
 ## Production-style: debug off, gunicorn; needs DJANGO_SECRET_KEY from the environment
 ## (PYTHON_DOTENV_DISABLED=1: a development .env is never read, so without a key it refuses to start).
+## It binds 127.0.0.1: nginx (deploy/nginx.conf) goes in front, since gunicorn's workers read
+## request headers themselves and slow clients would hold them (docs/deployment.md, "Serving").
 serve: $(VENV)/.installed-runtime
+	@case "$${GUNICORN_BIND:-$(HOST)}" in 127.*|localhost*|\[::1\]*|unix:*) ;; \
+	  *) echo "make serve: the server will listen on $${GUNICORN_BIND:-$(HOST)}, not loopback: only safe behind nginx (deploy/nginx.conf) on a network no client reaches directly; see docs/deployment.md." >&2 ;; esac
 	PYTHON_DOTENV_DISABLED=1 $(BIN)/python manage.py migrate --noinput
 	PYTHON_DOTENV_DISABLED=1 GUNICORN_BIND=$${GUNICORN_BIND:-$(HOST):$(PORT)} $(BIN)/gunicorn -c gunicorn.conf.py
 
@@ -91,6 +95,10 @@ test-mysql: $(VENV)/.installed-dev .env mariadb-up
 
 ## What CI runs (.ci/run calls these one by one).
 ci: lint test test-mysql test-frontend test-web test-fuzz test-deploy bench-smoke
+
+## Redis on 127.0.0.1:6379 (the throttle tests' second store); started when it does not answer.
+redis-up:
+	@.ci/redis_up.sh
 
 mariadb-up:
 	@$(BIN)/python .ci/wait_for_mariadb.py --start

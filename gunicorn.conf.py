@@ -4,7 +4,8 @@ Read from the environment like project/settings.py:
 
 - GUNICORN_BIND: address(es) to listen on, comma-separated (default 127.0.0.1:8000;
   `make serve` sets it from HOST and PORT). A reverse proxy is expected in front.
-- WEB_CONCURRENCY: worker processes (default 2 x CPUs + 1, gunicorn's own advice for sync workers).
+- WEB_CONCURRENCY: worker processes (default 2 x CPUs + 1, gunicorn's own advice).
+- GUNICORN_THREADS: threads per worker (default 2).
 - FORWARDED_ALLOW_IPS: the proxies whose X-Forwarded-Proto gunicorn believes (default loopback).
 - LOG_FORMAT: `json` (default) or `plain`, as for the app.
 """
@@ -19,12 +20,24 @@ wsgi_app = "project.wsgi:application"
 bind = [address.strip() for address in os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",") if address.strip()]
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
 
-# A request taking longer than this is stuck (the slowest real one, a login, hashes for a
-# fraction of a second): its worker is killed and replaced. On shutdown or reload, workers
-# get as long to finish the requests they hold.
+# Threaded workers, chosen by measurement (docs/performance.md, "Worker model"): they keep
+# connections alive, where sync workers answer `Connection: close` and every request pays
+# for a new TCP connection. Over three runs of bench/compare-style loads on two cores,
+# gthread served 2-3.6x the requests/s of sync workers; 2 threads and 4 were within the
+# noise of each other (2 ahead on the profile, 4 on the list), and 2 holds half the
+# database connections. Like sync workers, a thread reads the request headers itself: a
+# client sending them slowly holds that thread, so nginx stays in front (docs/deployment.md).
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS") or 2)
+
+# A worker whose main loop has not checked in for this long is stuck: it is killed and
+# replaced. (With threads, the main loop keeps checking in while a request runs, so a
+# request stuck in a thread is bounded by the database timeouts in project/settings.py, not
+# by this.) On shutdown or reload, workers get as long to finish the requests they hold.
 timeout = 30
 graceful_timeout = 30
-# Seconds an idle keep-alive connection from the proxy stays open.
+# Seconds an idle keep-alive connection stays open (deploy/nginx.conf closes its own idle
+# connections to the instances after 4 s, before this, so it never reuses one being closed).
 keepalive = 5
 
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

@@ -62,3 +62,9 @@ class EmailNotVerified(DomainError):
     default_message = (
         "Verify your email address first: follow the link we sent, or reset your password to get a new one."
     )
+
+
+class ThrottleStoreUnavailable(DomainError):
+    """Redis (REDIS_URL), where the login throttle counts, did not answer: no attempt goes uncounted."""
+
+    default_message = "The service is temporarily unavailable."

@@ -1,10 +1,13 @@
-"""Throttling counted in the database, so every worker and instance shares it: log-ins,
-sign-ups, password-reset requests and the other requests that make the API send a mail.
+"""Throttling shared by every worker and instance, in the database or in Redis when REDIS_URL
+is set: log-ins, sign-ups, password-reset requests and the other requests that make the API
+send a mail.
 
-A fixed window per key: the count is raised with one atomic UPDATE, so concurrent
-attempts on several workers cannot slip past the limit. (Django's cache `incr` is a
-get-then-set on the database and local-memory backends, which loses counts under
-concurrency; the local-memory cache is also per process.)
+A fixed window per key. In the database the count is raised with one atomic UPDATE, so
+concurrent attempts on several workers cannot slip past the limit. (Django's cache `incr`
+is a get-then-set on the database and local-memory backends, which loses counts under
+concurrency; the local-memory cache is also per process.) In Redis, INCR is atomic by
+itself, and the three counters of an attempt are raised and given their expiry in one
+MULTI/EXEC round trip: no row, no SQL, nothing for `flush_expired` to delete.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import hashlib
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
+import redis
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -23,7 +28,38 @@ from django.utils import timezone as dj_timezone
 from api.client import client_address
 from api.throttling import Rate, Throttled
 
+from .errors import ThrottleStoreUnavailable
 from .models import ThrottleWindow
+
+#: Seconds a Redis command may take before the login answers 503: Redis answers in well
+#: under a millisecond, so this only ever ends a wait on a hung or unreachable server.
+REDIS_TIMEOUT_SECONDS = 2
+
+#: Give back one attempt: DECR, but never below zero and never on a key that has expired
+#: (a plain DECR would create it at -1, with no expiry).
+_GIVE_BACK = """
+for _, key in ipairs(KEYS) do
+  local count = tonumber(redis.call('GET', key) or '0')
+  if count > 0 then redis.call('DECR', key) end
+end
+return 0
+"""
+
+
+@cache
+def redis_client(url: str) -> redis.Redis:
+    """One client (with its connection pool) per process and URL; made on first use, so each
+    gunicorn worker gets its own after the fork."""
+    return redis.Redis.from_url(
+        url,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        health_check_interval=30,
+    )
+
+
+def _redis() -> redis.Redis | None:
+    return redis_client(settings.REDIS_URL) if settings.REDIS_URL else None
 
 
 class _NewWindow(Exception):
@@ -68,16 +104,22 @@ def _count(keys: list[str], rate: Rate, now: datetime) -> list[int]:
     return [counts[row_key] for row_key in row_keys]
 
 
-def count_attempt(keys: list[str], rate: Rate) -> tuple[str, ...]:
-    """Count one attempt against each key in its current window; raise Throttled (with the
-    seconds until the window ends) when any count is over `rate`. Returns the windows'
-    row keys, for a caller that may give the attempt back."""
-    now = dj_timezone.now()
-    counts = _count(keys, rate, now)
-    if max(counts) > rate.limit:
-        window_end = (int(now.timestamp()) // rate.seconds + 1) * rate.seconds
-        raise Throttled(max(1, math.ceil(window_end - now.timestamp())))
-    return tuple(_row_keys(keys, rate, now))
+def _count_in_redis(client: redis.Redis, row_keys: list[str], rate: Rate) -> list[int]:
+    """INCR each key and (re)set its expiry, in one MULTI/EXEC: the counts, in order.
+
+    The window is in the key, so pushing the expiry forward at every attempt only keeps a
+    finished window's key a little longer (at most one more window), never its count alive.
+    """
+    prefix = settings.REDIS_KEY_PREFIX
+    pipe = client.pipeline(transaction=True)
+    for row_key in row_keys:
+        pipe.incr(prefix + row_key)
+        pipe.expire(prefix + row_key, rate.seconds + 1)
+    try:
+        replies = pipe.execute()
+    except redis.RedisError as exc:
+        raise ThrottleStoreUnavailable() from exc
+    return [int(count) for count in replies[::2]]
 
 
 @dataclass(frozen=True)
@@ -88,11 +130,32 @@ class LoginAttempt:
 
     def succeeded(self) -> None:
         """Only failed log-ins count: take back what this attempt added."""
-        ThrottleWindow.objects.filter(key__in=self.row_keys, count__gt=0).update(count=F("count") - 1)
+        client = _redis()
+        if client is None:
+            ThrottleWindow.objects.filter(key__in=self.row_keys, count__gt=0).update(count=F("count") - 1)
+            return
+        try:
+            client.eval(_GIVE_BACK, len(self.row_keys), *(settings.REDIS_KEY_PREFIX + key for key in self.row_keys))
+        except redis.RedisError as exc:
+            raise ThrottleStoreUnavailable() from exc
 
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def count_attempt(keys: list[str], rate: Rate) -> tuple[str, ...]:
+    """Count one attempt against each key in its current window (one atomic UPDATE, or one
+    MULTI/EXEC in Redis); raise Throttled (with the seconds until the window ends) when any
+    count is over `rate`. Returns the windows' keys, for a caller that may give it back."""
+    now = dj_timezone.now()
+    row_keys = _row_keys(keys, rate, now)
+    client = _redis()
+    counts = _count(keys, rate, now) if client is None else _count_in_redis(client, row_keys, rate)
+    if max(counts) > rate.limit:
+        window_end = (int(now.timestamp()) // rate.seconds + 1) * rate.seconds
+        raise Throttled(max(1, math.ceil(window_end - now.timestamp())))
+    return tuple(row_keys)
 
 
 def count_login_attempt(request: HttpRequest, email: str, *, device_token: str | None = None) -> LoginAttempt:
@@ -100,7 +163,7 @@ def count_login_attempt(request: HttpRequest, email: str, *, device_token: str |
     (address, device token) for a client that proves it logged in here before; raise
     Throttled when any count is over LOGIN_RATE.
 
-    Counted before the password is checked (one atomic UPDATE), so parallel guesses
+    Counted before the password is checked (`count_attempt`), so parallel guesses
     cannot slip past the limit; a successful log-in takes its count back.
     """
     client = client_address(request)[:64]

@@ -1,7 +1,7 @@
 """The benchmarked server: the test kit's gunicorn helper (nexora_testkit/live_server.py) with
 the harness's settings.
 
-It serves the API the way `make serve` does (the project's gunicorn.conf.py, sync workers,
+It serves the API the way `make serve` does (the project's gunicorn.conf.py, gthread workers,
 loopback, debug off), but with `bench.settings`: the floor views mounted and no login
 throttle refusing the harness.
 """

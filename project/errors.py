@@ -19,6 +19,7 @@ from accounts.errors import (
     LastActiveAdmin,
     LoginFailed,
     OwnRoleRaiseRefused,
+    ThrottleStoreUnavailable,
     WrongPassword,
 )
 from api.errors import DB_RETRY_AFTER_SECONDS, ErrorSpec, ErrorTable
@@ -63,6 +64,15 @@ ERRORS: ErrorTable = {
         400, "too_many_fields", "the query string has too many fields.", detail="The query string has too many fields."
     ),
     OperationalError: ErrorSpec(
+        503,
+        "service_unavailable",
+        "the database is unreachable; retry later.",
+        headers=UNAVAILABLE,
+        detail=DATABASE_DOWN,
+        log=True,
+    ),
+    # Redis (REDIS_URL), where log-in attempts are counted, is down: the same answer.
+    ThrottleStoreUnavailable: ErrorSpec(
         503,
         "service_unavailable",
         "the database is unreachable; retry later.",

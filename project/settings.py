@@ -88,12 +88,17 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # What only the admin needs, in Django's own order: api.outside_api runs each of them for
+    # every path outside /api/ (hooks included: CSRF still guards the admin's forms) and
+    # skips it under /api/, where bearer tokens make sessions, cookies, CSRF and messages
+    # moot (docs/performance.md, "The middleware"). Its CommonMiddleware keeps only the
+    # Content-Length for /api/ (no slash redirects there).
+    "api.outside_api.SessionMiddleware",
+    "api.outside_api.CommonMiddleware",
+    "api.outside_api.CsrfViewMiddleware",
+    "api.outside_api.AuthenticationMiddleware",
+    "api.outside_api.MessageMiddleware",
+    "api.outside_api.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -197,6 +202,11 @@ NINJA_JWT = {
 # --- Login throttling -----------------------------------------------------------------
 
 LOGIN_RATE = os.environ.get("LOGIN_RATE", "10/m")
+# With REDIS_URL set (redis://host:6379/0), the login throttle counts live in Redis: one
+# round trip, no rows to write or flush. Unset: in the database, shared all the same.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+# Put before every key this project writes in Redis, for a server shared with other apps.
+REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "nexora:")
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0 means the
 # header is ignored and the socket address is the client (it cannot be spoofed).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
@@ -275,7 +285,10 @@ if HTTPS and TRUSTED_PROXY_COUNT > 0:
 
 # Decided: no HSTS preload by default. Joining browsers' preload list cannot be undone
 # quickly; a deployment that wants it sets SECURE_HSTS_PRELOAD itself.
-SILENCED_SYSTEM_CHECKS = ["security.W021"]
+#
+# security.W002/W003/W016/W019 look for Django's CSRF and clickjacking middleware by their
+# exact names; MIDDLEWARE holds their api.outside_api wrappers, which api.checks checks instead.
+SILENCED_SYSTEM_CHECKS = ["security.W021", "security.W002", "security.W003", "security.W016", "security.W019"]
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

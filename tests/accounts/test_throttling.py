@@ -1,17 +1,27 @@
-"""Login throttling: per client address and per e-mail, counted in the database."""
+"""Login throttling: per client address and per e-mail, counted in the database, and every
+test again with the counts in Redis (REDIS_URL): the `store` fixture runs each twice.
+
+The Redis run uses the local server (`REDIS_TEST_URL`, default redis://127.0.0.1:6379/15)
+under a key prefix of its own. Unreachable, it is skipped, or fails when `CI` is set: CI
+(.ci/run) starts redis-server, so a green CI has counted in Redis.
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
+import redis
 import time_machine
 from django.utils import timezone
 from ninja_jwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import ThrottleWindow, User
+from accounts.throttling import redis_client
 from nexora_testkit.client import ApiClient
 from nexora_testkit.factories import PASSWORD, CustomerFactory
 from tests.accounts.helpers import LOGIN_FAILED, assert_detail, assert_json
@@ -19,10 +29,61 @@ from tests.accounts.helpers import LOGIN_FAILED, assert_detail, assert_json
 LIMIT = 3
 
 
-@pytest.fixture(autouse=True)
-def login_rate(settings: Any) -> None:
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+
+
+class Store:
+    """Where the counts are, read back the same way for both stores: {key: count}."""
+
+    def __init__(self, name: str, client: redis.Redis | None = None, prefix: str = "") -> None:
+        self.name = name
+        self.client = client
+        self.prefix = prefix
+
+    def counts(self) -> dict[str, int]:
+        if self.client is None:
+            return dict(ThrottleWindow.objects.values_list("key", "count"))
+        keys = sorted(self.client.scan_iter(match=self.prefix + "*"))
+        return {
+            key.decode().removeprefix(self.prefix): int(count)  # type: ignore[arg-type]  # redis-py types mget loosely
+            for key, count in zip(keys, self.client.mget(keys) if keys else [], strict=True)
+        }
+
+    def count(self, key_prefix: str) -> int:
+        """The one window whose key starts with `key_prefix`."""
+        found = [count for key, count in self.counts().items() if key.startswith(key_prefix)]
+        assert len(found) == 1, (key_prefix, self.counts())
+        return found[0]
+
+    def has(self, key_prefix: str) -> bool:
+        return any(key.startswith(key_prefix) for key in self.counts())
+
+
+@pytest.fixture(autouse=True, params=["database", "redis"])
+def store(request: pytest.FixtureRequest, settings: Any) -> Iterator[Store]:
     settings.LOGIN_RATE = f"{LIMIT}/m"
     settings.TRUSTED_PROXY_COUNT = 0
+    if request.param == "database":
+        settings.REDIS_URL = ""
+        yield Store("database")
+        return
+    client = redis_client(REDIS_TEST_URL)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        message = f"Redis is not reachable at {REDIS_TEST_URL} ({exc}): start redis-server (.ci/run does)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; CI is set: the Redis store may not be skipped", pytrace=False)
+        pytest.skip(message)
+    prefix = f"nexora-test-{uuid.uuid4().hex[:12]}:"
+    settings.REDIS_URL = REDIS_TEST_URL
+    settings.REDIS_KEY_PREFIX = prefix
+    try:
+        yield Store("redis", client, prefix)
+    finally:
+        keys = list(client.scan_iter(match=prefix + "*"))
+        if keys:
+            client.delete(*keys)
 
 
 @pytest.fixture(autouse=True)
@@ -49,10 +110,6 @@ def assert_throttled(response: Any) -> None:
     assert 1 <= int(retry_after) <= 60
 
 
-def window(prefix: str) -> ThrottleWindow:
-    return ThrottleWindow.objects.get(key__startswith=prefix)
-
-
 # --- per client address -----------------------------------------------------------------
 
 
@@ -72,13 +129,13 @@ def test_login_throttle_blocks_even_correct_credentials(customer: User) -> None:
     assert not OutstandingToken.objects.exists()
 
 
-def test_login_throttle_counts_failed_logins_only(customer: User) -> None:
+def test_login_throttle_counts_failed_logins_only(customer: User, store: Store) -> None:
     """A user behind one address who logs in often is never throttled for it."""
     for _ in range(LIMIT + 2):
         assert assert_json(attempt(customer.email, PASSWORD), 200)["user"]["id"] == customer.pk
 
     assert OutstandingToken.objects.filter(user=customer).count() == LIMIT + 2
-    assert set(ThrottleWindow.objects.values_list("count", flat=True)) == {0}
+    assert set(store.counts().values()) == {0}
 
 
 @pytest.mark.django_db
@@ -115,18 +172,18 @@ def test_login_throttle_per_email_across_addresses(customer: User) -> None:
 
 
 @pytest.mark.django_db
-def test_login_throttle_rotating_xff_ignored_without_trusted_proxy() -> None:
+def test_login_throttle_rotating_xff_ignored_without_trusted_proxy(store: Store) -> None:
     for n in range(LIMIT):
         assert_not_throttled(attempt(f"someone{n}@example.com", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}"))
 
     assert_throttled(attempt("someone-else@example.com", HTTP_X_FORWARDED_FOR="203.0.113.200"))
     # Only the socket address was counted, never the header's.
-    assert window("login:addr:127.0.0.1:").count == LIMIT + 1
-    assert not ThrottleWindow.objects.filter(key__startswith="login:addr:203.0.113.").exists()
+    assert store.count("login:addr:127.0.0.1:") == LIMIT + 1
+    assert not store.has("login:addr:203.0.113.")
 
 
 @pytest.mark.django_db
-def test_login_throttle_trusted_proxy_counts_xff_last_entry(settings: Any) -> None:
+def test_login_throttle_trusted_proxy_counts_xff_last_entry(settings: Any, store: Store) -> None:
     settings.TRUSTED_PROXY_COUNT = 1
     proxy = {"REMOTE_ADDR": "10.0.0.1"}
 
@@ -135,12 +192,12 @@ def test_login_throttle_trusted_proxy_counts_xff_last_entry(settings: Any) -> No
         assert_not_throttled(attempt(f"client{n}@example.com", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}", **proxy))
 
     for n in range(LIMIT + 2):
-        assert window(f"login:addr:203.0.113.{n}:").count == 1
-    assert not ThrottleWindow.objects.filter(key__startswith="login:addr:10.0.0.1:").exists()
+        assert store.count(f"login:addr:203.0.113.{n}:") == 1
+    assert not store.has("login:addr:10.0.0.1:")
 
 
 @pytest.mark.django_db
-def test_login_throttle_trusted_proxy_spoofed_first_entries_do_not_dodge(settings: Any) -> None:
+def test_login_throttle_trusted_proxy_spoofed_first_entries_do_not_dodge(settings: Any, store: Store) -> None:
     settings.TRUSTED_PROXY_COUNT = 1
     proxy = {"REMOTE_ADDR": "10.0.0.1"}
 
@@ -149,13 +206,14 @@ def test_login_throttle_trusted_proxy_spoofed_first_entries_do_not_dodge(setting
         assert_not_throttled(attempt(f"someone{n}@example.com", HTTP_X_FORWARDED_FOR=spoofed, **proxy))
 
     assert_throttled(attempt("someone-else@example.com", HTTP_X_FORWARDED_FOR="192.0.2.99, 203.0.113.7", **proxy))
-    assert window("login:addr:203.0.113.7:").count == LIMIT + 1
+    assert store.count("login:addr:203.0.113.7:") == LIMIT + 1
 
 
 # --- storage -------------------------------------------------------------------------------------
 
 
-def test_login_throttle_counts_stored_in_throttle_window(customer: User) -> None:
+@pytest.mark.parametrize("store", ["database"], indirect=True)
+def test_login_throttle_counts_stored_in_throttle_window(customer: User, store: Store) -> None:
     for _ in range(LIMIT):
         attempt(customer.email)
 
@@ -176,12 +234,41 @@ def test_login_throttle_counts_stored_in_throttle_window(customer: User) -> None
 
 
 @pytest.mark.django_db
-def test_login_throttle_invalid_body_not_counted() -> None:
+def test_login_throttle_invalid_body_not_counted(store: Store) -> None:
     for _ in range(LIMIT + 1):
         assert ApiClient().post("/api/login/", {"email": 5, "password": PASSWORD}).status_code == 422
 
-    assert not ThrottleWindow.objects.exists()
+    assert store.counts() == {}
     assert_not_throttled(attempt("someone@example.com"))
+
+
+@pytest.mark.parametrize("store", ["redis"], indirect=True)
+def test_login_throttle_counts_stored_in_redis(customer: User, store: Store) -> None:
+    for _ in range(LIMIT):
+        attempt(customer.email)
+
+    counts = store.counts()
+    assert {key.split(":")[1] for key in counts} == {"addr", "pair", "email"}
+    assert set(counts.values()) == {LIMIT}
+    assert not ThrottleWindow.objects.exists()  # nothing in the database
+    for key in counts:  # each key expires by itself, within a window and a second
+        assert 0 < store.client.ttl(store.prefix + key) <= 61  # type: ignore[union-attr]
+    assert all(customer.email not in key for key in counts)
+
+    assert_throttled(attempt(customer.email))
+    assert set(store.counts().values()) == {LIMIT + 1}
+
+
+@pytest.mark.parametrize("store", ["redis"], indirect=True)
+def test_login_answers_503_when_redis_is_unreachable(customer: User, store: Store, settings: Any) -> None:
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"  # the discard port: nobody listens
+
+    response = attempt(customer.email, PASSWORD)
+
+    assert response.status_code == 503
+    assert response.json() == {"detail": "The service is temporarily unavailable.", "code": "service_unavailable"}
+    assert response["Retry-After"].isdigit()
+    assert not OutstandingToken.objects.exists()
 
 
 # --- device tokens: an attack on an address cannot lock its owner out -----------------------------

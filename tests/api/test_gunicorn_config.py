@@ -22,7 +22,7 @@ from nexora_testkit.live_server import free_port
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "gunicorn.conf.py"
 GUNICORN = Path(sys.executable).with_name("gunicorn")
-ENVIRONMENT = ("GUNICORN_BIND", "WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS", "LOG_FORMAT")
+ENVIRONMENT = ("GUNICORN_BIND", "WEB_CONCURRENCY", "GUNICORN_THREADS", "FORWARDED_ALLOW_IPS", "LOG_FORMAT")
 
 
 def load_config(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, Any]:
@@ -46,6 +46,8 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
         "wsgi_app": "project.wsgi:application",
         "bind": ["127.0.0.1:8000"],
         "workers": multiprocessing.cpu_count() * 2 + 1,
+        "worker_class": "gthread",
+        "threads": 2,
         "timeout": 30,
         "graceful_timeout": 30,
         "keepalive": 5,
@@ -64,12 +66,14 @@ def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch,
         GUNICORN_BIND="0.0.0.0:9000, unix:/run/nexora.sock",
         WEB_CONCURRENCY="3",
+        GUNICORN_THREADS="4",
         FORWARDED_ALLOW_IPS="10.0.0.0/8",
         LOG_FORMAT="plain",
     )
 
     assert config["bind"] == ["0.0.0.0:9000", "unix:/run/nexora.sock"]
     assert config["workers"] == 3
+    assert config["threads"] == 4
     assert config["forwarded_allow_ips"] == "10.0.0.0/8"
     assert "logconfig_dict" not in config  # plain: gunicorn's own text format
 

@@ -153,3 +153,24 @@ def test_docs_are_served_without_outside_hosts(server: Http) -> None:
     assert asset.status == 200 and len(asset.body) > 100_000
     spec = server.call("GET", "/api/openapi.json").json()
     assert spec["openapi"].startswith("3.1")
+
+
+def test_connections_are_kept_alive(server: Http) -> None:
+    """gunicorn.conf.py's gthread workers: several requests on one connection, each answered
+    `Connection: keep-alive` (sync workers answered every request with `Connection: close`)."""
+    host, port = server.base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        answers = []
+        for _ in range(3):
+            connection.request("GET", "/api/health/")
+            response = connection.getresponse()
+            answers.append((response.status, response.getheader("Connection"), response.getheader("Content-Length")))
+            response.read()
+            sockets = connection.sock
+        assert connection.sock is sockets is not None  # never reopened
+    finally:
+        connection.close()
+
+    assert [(status, close) for status, close, _ in answers] == [(200, "keep-alive")] * 3
+    assert all(length is not None for _, _, length in answers)

@@ -105,9 +105,18 @@ def instances(database_url: str, work: Path) -> Iterator[tuple[Gunicorn, Gunicor
 
 
 @pytest.fixture(scope="module")
-def nginx(nginx_binary: str, instances: tuple[Gunicorn, Gunicorn], work: Path) -> Iterator[Nginx]:
+def nginx(
+    request: pytest.FixtureRequest, nginx_binary: str, instances: tuple[Gunicorn, Gunicorn], work: Path
+) -> Iterator[Nginx]:
+    """deploy/nginx.conf, plus the module's NGINX_TEST_LOCATIONS if it has any."""
     a, b = instances
-    server = Nginx(nginx_binary, work / "nginx", free_port(), (f"127.0.0.1:{a.port}", f"127.0.0.1:{b.port}"))
+    server = Nginx(
+        nginx_binary,
+        work / "nginx",
+        free_port(),
+        (f"127.0.0.1:{a.port}", f"127.0.0.1:{b.port}"),
+        test_locations=getattr(request.module, "NGINX_TEST_LOCATIONS", ""),
+    )
     server.folder.mkdir()
     try:
         yield server.start()

@@ -59,8 +59,12 @@ class Nginx:
     """nginx run as a plain subprocess: deploy/nginx.conf rendered inside a throwaway main
     config whose pid file, logs and temporary files all live in `folder`."""
 
-    def __init__(self, binary: str, folder: Path, listen_port: int, instances: tuple[str, str]) -> None:
+    def __init__(
+        self, binary: str, folder: Path, listen_port: int, instances: tuple[str, str], test_locations: str = ""
+    ) -> None:
         self.binary = binary
+        #: Added to the end of the server block, for statuses no request can provoke (a test's own).
+        self.test_locations = test_locations
         self.folder = folder
         self.port = listen_port
         self.instances = instances
@@ -84,6 +88,10 @@ class Nginx:
         timed_site = site.replace("log_format nexora '$remote_addr", "log_format nexora '$msec $remote_addr")
         assert timed_site != site, "deploy/nginx.conf's log_format nexora starts with $remote_addr"
         site = timed_site
+        if self.test_locations:
+            head, _, tail = site.rpartition("}")
+            assert tail.strip() == "", "deploy/nginx.conf ends with its server block"
+            site = f"{head}    # Added by the test, not part of deploy/nginx.conf:\n{self.test_locations}}}\n"
         (self.folder / "nexora.conf").write_text(site)
         # Run as root, nginx's workers run as `nobody`: they must reach the temporary folders.
         self.folder.chmod(0o755)
