@@ -31,6 +31,15 @@ from api.throttling import Throttled
 BEARER_CHALLENGE = 'Bearer realm="api"'
 UNAVAILABLE = {"Retry-After": str(DB_RETRY_AFTER_SECONDS)}
 DATABASE_DOWN = "The service is temporarily unavailable."
+#: The database, or Redis where log-in attempts are counted, does not answer: one answer for all.
+SERVICE_DOWN = ErrorSpec(
+    503,
+    "service_unavailable",
+    "the database is unreachable; retry later.",
+    headers=UNAVAILABLE,
+    detail=DATABASE_DOWN,
+    log=True,
+)
 
 ERRORS: ErrorTable = {
     # The object is missing or hidden from the caller: one answer for both.
@@ -63,32 +72,11 @@ ERRORS: ErrorTable = {
     TooManyFieldsSent: ErrorSpec(
         400, "too_many_fields", "the query string has too many fields.", detail="The query string has too many fields."
     ),
-    OperationalError: ErrorSpec(
-        503,
-        "service_unavailable",
-        "the database is unreachable; retry later.",
-        headers=UNAVAILABLE,
-        detail=DATABASE_DOWN,
-        log=True,
-    ),
+    OperationalError: SERVICE_DOWN,
     # Redis (REDIS_URL), where log-in attempts are counted, is down: the same answer.
-    ThrottleStoreUnavailable: ErrorSpec(
-        503,
-        "service_unavailable",
-        "the database is unreachable; retry later.",
-        headers=UNAVAILABLE,
-        detail=DATABASE_DOWN,
-        log=True,
-    ),
+    ThrottleStoreUnavailable: SERVICE_DOWN,
     # A dropped connection surfaces as InterfaceError, which is not an OperationalError.
-    InterfaceError: ErrorSpec(
-        503,
-        "service_unavailable",
-        "the database is unreachable; retry later.",
-        headers=UNAVAILABLE,
-        detail=DATABASE_DOWN,
-        log=True,
-    ),
+    InterfaceError: SERVICE_DOWN,
 }
 
 #: What any operation with a JSON body can answer, with query parameters, and at all.
