@@ -25,7 +25,18 @@ from tasks.models import Task
 
 from .credentials import BENCH_PASSWORD
 
-USER_FIELDS = ("id", "email", "first_name", "last_name", "role", "phone", "address", "is_active", "date_joined")
+USER_FIELDS = (
+    "id",
+    "email",
+    "first_name",
+    "last_name",
+    "role",
+    "phone",
+    "address",
+    "is_active",
+    "email_verified",
+    "date_joined",
+)
 TASK_FIELDS = (
     "id",
     "title",
