@@ -21,9 +21,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from api.exceptions import DomainError
+from permissions.django_admin import PolicyAdmin
 
 from . import services
-from .admin_site import PolicyAdmin
 from .errors import LastActiveAdmin
 from .models import RoleChange, User
 from .policies import USERS_CHANGE, USERS_CHANGE_ROLE, USERS_CREATE, USERS_DELETE, USERS_VIEW

@@ -8,24 +8,16 @@ Django's "uses the admin" switch, needed but never enough on its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
+from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from permissions.registry import Policy, policies
+from permissions.registry import policies
 
 from .policies import USERS_VIEW
-
-if TYPE_CHECKING:
-    # Generic only in django-stubs (subscripted at run time it raises TypeError); PolicyAdmin
-    # is the base of the admins of any model.
-    ModelAdmin: TypeAlias = admin.ModelAdmin[Any]
-else:
-    ModelAdmin = admin.ModelAdmin
 
 
 def may_enter_admin(user: Any) -> bool:
@@ -56,33 +48,3 @@ class PolicyAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         return may_enter_admin(request.user)
-
-
-class PolicyAdmin(ModelAdmin):
-    """A ModelAdmin whose permissions are policies of the user's role, not Django's model permissions.
-
-    `permission_policies` maps an admin permission (`view`, `add`, `change`, `delete`, or
-    an action's own, such as `change_role`) to the policy that grants it. One left out is
-    granted to nobody, superusers included.
-    """
-
-    permission_policies: ClassVar[Mapping[str, Policy]] = {}
-
-    def allows(self, request: HttpRequest, permission: str) -> bool:
-        policy = self.permission_policies.get(permission)
-        return policy is not None and policies.allows(request.user, policy)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self.allows(request, "view")
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.allows(request, "view")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self.allows(request, "add")
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.allows(request, "change")
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.allows(request, "delete")

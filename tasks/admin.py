@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from accounts.admin_site import PolicyAdmin
+from permissions.django_admin import PolicyAdmin
 
 from .models import Task
 from .policies import TASKS_CHANGE_ANY, TASKS_DELETE_ANY, TASKS_VIEW_ANY
