@@ -247,7 +247,7 @@ def update_profile(request: UserRequest, payload: ProfileUpdateIn) -> object:
     "/password/", response=TokenPairOut, operation_id="profile_password_change", summary="Change the password"
 )
 @requires(AUTHENTICATED)
-@raises(WrongPassword)
+@raises(WrongPassword, Throttled)
 def change_password(request: UserRequest, payload: PasswordChangeIn, response: HttpResponse) -> tokens.TokenPair:
     no_store(response)
     return services.password_change(user=request.auth, **payload.model_dump())
@@ -255,7 +255,7 @@ def change_password(request: UserRequest, payload: PasswordChangeIn, response: H
 
 @profile_router.delete("/", response={204: None}, operation_id="profile_delete", summary="Delete your own account")
 @requires(AUTHENTICATED)
-@raises(WrongPassword, LastActiveAdmin)
+@raises(WrongPassword, LastActiveAdmin, Throttled)
 def delete_profile(request: UserRequest, payload: AccountDeleteIn) -> Status[None]:
     lifecycle.account_delete(user=request.auth, password=payload.password)
     return Status(204, None)

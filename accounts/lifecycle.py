@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from permissions.registry import policies
 
 from . import links, notifications, services, tokens
-from .errors import EmailTaken, InvalidLink, WrongPassword
+from .errors import EmailTaken, InvalidLink
 from .models import RoleChange, User
 from .policies import USERS_CHANGE_ROLE
 from .roles import SELF_SERVICE_ROLES, Role
@@ -94,13 +94,13 @@ def verification_resend(*, user: User) -> None:
 def email_change_request(*, user: User, new_email: str, password: str) -> None:
     """Mail a confirmation link to the new address and a notice to the current one.
 
-    Counted before the password is checked, so this is no unthrottled way to guess it
-    with a stolen access token. An address that already has an account (this one
-    included) is EmailTaken, but only to someone who gave the right password.
+    Counted before the password is checked (and the password as a re-check), so this is
+    no unthrottled way to guess it with a stolen access token. An address that already has
+    an account (this one included) is EmailTaken, but only to someone who gave the right
+    password.
     """
     count_mail_request(user.pk, "email-change")
-    if not user.check_password(password):
-        raise WrongPassword()
+    services.check_current_password(user, password)
     if User.objects.filter(email=new_email).exists():
         raise EmailTaken()
     notifications.email_change_confirmation(user, new_email).send_after_commit()
@@ -134,8 +134,7 @@ def email_change_confirm(*, token: str) -> User:
 def account_delete(*, user: User, password: str) -> None:
     """The owner deletes their account (never the last active admin): its tokens stop
     working, the tasks it owns go with it, tasks assigned to it become unassigned."""
-    if not user.check_password(password):
-        raise WrongPassword()
+    services.check_current_password(user, password)
     with transaction.atomic():
         tokens.revoke_all(user)
         services.user_delete(actor=user, user=user)

@@ -33,7 +33,7 @@ from .errors import (
 )
 from .models import RoleChange, User
 from .roles import SELF_SERVICE_ROLES, Role
-from .throttling import count_login_attempt
+from .throttling import count_login_attempt, count_password_recheck
 
 audit = logging.getLogger("nexora.audit")
 
@@ -133,11 +133,20 @@ def profile_update(*, user: User, **changes: Any) -> User:
     return user
 
 
-def password_change(*, user: User, current_password: str, new_password: str) -> tokens.TokenPair:
-    """Set a new password; every other token of the user stops working, a fresh pair is issued."""
-    if not user.check_password(current_password):
+def check_current_password(user: User, password: str) -> None:
+    """WrongPassword unless `password` is the signed-in user's; wrong guesses are throttled
+    per account like log-ins (Throttled), so a stolen access token cannot test passwords."""
+    attempt = count_password_recheck(user.pk)
+    if not user.check_password(password):
         raise WrongPassword()
+    attempt.succeeded()
+
+
+def password_change(*, user: User, current_password: str, new_password: str) -> tokens.TokenPair:
+    """Set a new password; every other token of the user stops working, a fresh pair is issued.
+    A weak new password is refused before the current one is checked (and counted)."""
     validate_new_password(new_password, user, "new_password")
+    check_current_password(user, current_password)
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])

@@ -123,13 +123,14 @@ def _count_in_redis(client: redis.Redis, row_keys: list[str], rate: Rate) -> lis
 
 
 @dataclass(frozen=True)
-class LoginAttempt:
-    """The throttle windows one log-in attempt was counted in; a success gives them back."""
+class PasswordAttempt:
+    """The throttle windows one password guess (a log-in, or a re-check of the current
+    password) was counted in; a success gives them back."""
 
     row_keys: tuple[str, ...]
 
     def succeeded(self) -> None:
-        """Only failed log-ins count: take back what this attempt added."""
+        """Only wrong passwords count: take back what this attempt added."""
         client = _redis()
         if client is None:
             ThrottleWindow.objects.filter(key__in=self.row_keys, count__gt=0).update(count=F("count") - 1)
@@ -158,7 +159,7 @@ def count_attempt(keys: list[str], rate: Rate) -> tuple[str, ...]:
     return tuple(row_keys)
 
 
-def count_login_attempt(request: HttpRequest, email: str, *, device_token: str | None = None) -> LoginAttempt:
+def count_login_attempt(request: HttpRequest, email: str, *, device_token: str | None = None) -> PasswordAttempt:
     """Count one attempt per client, per (address, client), and per address, or per
     (address, device token) for a client that proves it logged in here before; raise
     Throttled when any count is over LOGIN_RATE.
@@ -169,7 +170,14 @@ def count_login_attempt(request: HttpRequest, email: str, *, device_token: str |
     client = client_address(request)[:64]
     per_address = f"login:device:{_digest(email, device_token)}" if device_token else f"login:email:{_digest(email)}"
     keys = [f"login:addr:{client}", f"login:pair:{_digest(email, client)}", per_address]
-    return LoginAttempt(count_attempt(keys, Rate.parse(settings.LOGIN_RATE)))
+    return PasswordAttempt(count_attempt(keys, Rate.parse(settings.LOGIN_RATE)))
+
+
+def count_password_recheck(user_id: int) -> PasswordAttempt:
+    """Count one re-check of a signed-in user's password (to change it, the address, or to
+    delete the account) against LOGIN_RATE, per account: a stolen access token must not be
+    an unthrottled way to guess the password. Counted before the check, like a log-in."""
+    return PasswordAttempt(count_attempt([f"recheck:user:{user_id}"], Rate.parse(settings.LOGIN_RATE)))
 
 
 #: Key prefix of the sign-up counts: every request to /api/register/ is one, whatever its answer.

@@ -1,6 +1,7 @@
-"""The account lifecycle over real HTTP and real SMTP: `gunicorn project.wsgi` on loopback
-(debug off, REQUIRE_VERIFIED_EMAIL on) delivering to an aiosmtpd server on loopback, whose
-messages the tests read the links from, as a user reads them from their mailbox.
+"""The account lifecycle over real HTTP and real SMTP, sign-up to sessions in one walk:
+`gunicorn project.wsgi` on loopback (debug off, REQUIRE_VERIFIED_EMAIL on) delivering to an
+aiosmtpd server on loopback, whose messages the tests read the links from, as a user reads
+them from their mailbox.
 
 Also: an SMTP server that refuses a mail, or is down, fails no request, and the log line
 that says so carries no token and no link.
@@ -8,6 +9,7 @@ that says so carries no token and no link.
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 import json
@@ -30,6 +32,7 @@ from nexora_testkit.live_server import (
     ROOT,
     Gunicorn,
     Http,
+    Reply,
     free_port,
     migrate,
     server_env,
@@ -44,6 +47,7 @@ FRONTEND_URL = "https://app.nexora.test"
 PASSWORD = "e2e-Correct-Horse-9"
 NEW_PASSWORD = "e2e-Another-Horse-10"
 ADMIN = "root@example.com"
+REUSE_SECONDS = 2
 
 
 @dataclass
@@ -118,6 +122,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
                 PASSWORD_RESET_RATE="1000/h",
                 REGISTER_RATE="1000/h",
                 LOG_FORMAT="json",
+                # Short, so the walk can reuse a rotated refresh token after the grace window.
+                JWT_REFRESH_REUSE_SECONDS=str(REUSE_SECONDS),
             )
             migrate(env)
             # The first admin comes from the command line, as in a real deployment (verified by it).
@@ -210,6 +216,87 @@ def test_sign_up_verify_forget_reset_and_change_email_over_http_and_smtp(live: L
     assert (confirmed.json()["email"], confirmed.json()["email_verified"]) == (new_address, True)
     assert http.call("POST", "/api/login/", {"email": new_address, "password": NEW_PASSWORD}).status == 200
     assert http.call("POST", "/api/login/", {"email": address, "password": NEW_PASSWORD}).status == 401
+
+    walk_sessions(http, new_address)
+
+
+def walk_sessions(http: Http, address: str) -> None:
+    """Two logins, list and end one; two tabs refresh at once; a late reuse ends the session."""
+    end_every_session(http, address)
+    laptop = log_in(http, address, "Laptop/1.0")
+    phone = log_in(http, address, "Phone/2.0")
+
+    listed = http.call("GET", "/api/sessions/", token=laptop["access"])
+    assert listed.status == 200 and listed.json()["count"] == 2
+    rows = {row["user_agent"]: row for row in listed.json()["items"]}
+    assert set(rows) == {"Laptop/1.0", "Phone/2.0"}
+    assert (rows["Laptop/1.0"]["current"], rows["Phone/2.0"]["current"]) == (True, False)
+    assert rows["Laptop/1.0"]["ip"] == "127.0.0.1"
+
+    assert http.call("DELETE", f"/api/sessions/{rows['Phone/2.0']['id']}/", token=laptop["access"]).status == 204
+    ended = http.call("POST", "/api/token/refresh/", {"refresh": phone["refresh"]})
+    assert ended.status == 401 and ended.json()["code"] == "not_authenticated"
+    listed = http.call("GET", "/api/sessions/", token=laptop["access"]).json()
+    assert [row["user_agent"] for row in listed["items"]] == ["Laptop/1.0"]
+
+    # Two tabs refresh the same token at the same moment: both stay signed in, in one session.
+    both = refresh_at_once(http, laptop["refresh"], tabs=2)
+    assert [reply.status for reply in both] == [200, 200], [reply.body for reply in both]
+    pairs = [reply.json() for reply in both]
+    assert {claims_of(pair["access"])["sid"] for pair in pairs} == {rows["Laptop/1.0"]["id"]}
+    newest = pairs[-1]["refresh"]
+    assert http.call("GET", "/api/profile/", token=pairs[0]["access"]).status == 200
+
+    # Later than the grace window, the rotated token is theft: the whole session ends.
+    time.sleep(REUSE_SECONDS + 1)
+    late = http.call("POST", "/api/token/refresh/", {"refresh": laptop["refresh"]})
+    assert late.status == 401 and late.json()["code"] == "not_authenticated"
+    for pair in pairs:
+        assert http.call("POST", "/api/token/refresh/", {"refresh": pair["refresh"]}).status == 401
+    assert http.call("POST", "/api/token/refresh/", {"refresh": newest}).status == 401
+    remaining = log_in(http, address, "Laptop/1.0")
+    assert http.call("GET", "/api/sessions/", token=remaining["access"]).json()["count"] == 1
+
+
+def log_in(http: Http, address: str, user_agent: str) -> dict[str, Any]:
+    reply = http.call(
+        "POST", "/api/login/", {"email": address, "password": NEW_PASSWORD}, headers={"User-Agent": user_agent}
+    )
+    assert reply.status == 200, reply.body
+    pair: dict[str, Any] = reply.json()
+    return pair
+
+
+def end_every_session(http: Http, address: str) -> None:
+    """Log out of what the walk's earlier log-ins left, so the listing holds only new ones."""
+    token = log_in(http, address, "Cleanup/0")
+    for row in http.call("GET", "/api/sessions/", token=token["access"]).json()["items"]:
+        assert http.call("DELETE", f"/api/sessions/{row['id']}/", token=token["access"]).status == 204
+
+
+def refresh_at_once(http: Http, refresh: str, tabs: int) -> list[Reply]:
+    """`tabs` refreshes of one token released together (each on its own connection)."""
+    start = threading.Barrier(tabs)
+    replies: list[Reply | None] = [None] * tabs
+
+    def tab(index: int) -> None:
+        start.wait()
+        replies[index] = http.call("POST", "/api/token/refresh/", {"refresh": refresh})
+
+    threads = [threading.Thread(target=tab, args=(index,)) for index in range(tabs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert all(reply is not None for reply in replies)
+    return [reply for reply in replies if reply is not None]
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    """A JWT's payload, unverified (the server verified it; the test reads its claims)."""
+    payload = token.split(".")[1]
+    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return claims
 
 
 def test_admin_created_user_sets_a_password_from_the_mailed_link(live: Live) -> None:

@@ -346,3 +346,52 @@ def test_a_device_token_stops_working(customer: User, change: str) -> None:
         "/api/login/", {"email": email, "password": password, "device_token": device_token}, REMOTE_ADDR="198.51.100.7"
     )
     assert_throttled(refused)
+
+
+# --- re-checks of a signed-in user's password ----------------------------------------------------
+
+RECHECKS = {
+    "password": ("POST", "/api/profile/password/", {"new_password": "Another-Horse-10"}, "current_password"),
+    "email": ("POST", "/api/profile/email/", {"new_email": "moved@example.com"}, "password"),
+    "delete": ("DELETE", "/api/profile/", {}, "password"),
+}
+
+
+def recheck(customer: User, which: str, password: str) -> Any:
+    method, path, body, field = RECHECKS[which]
+    client, data = ApiClient(customer), {**body, field: password}
+    return client.post(path, data) if method == "POST" else client.delete(path, data, content_type="application/json")
+
+
+@pytest.mark.parametrize("which", list(RECHECKS))
+def test_a_stolen_access_token_cannot_guess_the_password_without_end(
+    customer: User, store: Store, which: str, mailoutbox: list[Any]
+) -> None:
+    """Wrong guesses at the current password are counted per account, like log-ins: once
+    over LOGIN_RATE, even the right one is refused, and nothing changes."""
+    for _ in range(LIMIT):
+        assert_detail(
+            recheck(customer, which, "Wrong-Passw0rd!"), 400, "The current password is wrong.", "wrong_password"
+        )
+
+    assert_throttled(recheck(customer, which, PASSWORD))
+    stored = User.objects.get(pk=customer.pk)
+    assert (stored.email, stored.check_password(PASSWORD)) == (customer.email, True)
+    assert mailoutbox == []
+    assert store.count(f"recheck:user:{customer.pk}:") == LIMIT + 1
+
+
+def test_the_right_password_takes_back_its_count(customer: User, store: Store) -> None:
+    assert recheck(customer, "password", "Wrong-Passw0rd!").status_code == 400
+    assert recheck(customer, "email", PASSWORD).status_code == 202
+
+    assert store.count(f"recheck:user:{customer.pk}:") == 1
+
+
+def test_rechecks_of_one_account_leave_another_alone(customer: User) -> None:
+    for _ in range(LIMIT + 1):
+        recheck(customer, "delete", "Wrong-Passw0rd!")
+
+    other = CustomerFactory.create()
+    assert recheck(other, "delete", PASSWORD).status_code == 204
+    assert not User.objects.filter(pk=other.pk).exists()
