@@ -127,10 +127,10 @@ test-web: $(VENV)/.installed-dev web browser-installed
 browser-installed:
 	@.ci/install_browser.sh
 
-## Two gunicorn instances behind nginx on loopback, sharing MariaDB (< 2 minutes): tests/deploy,
+## Two gunicorn instances behind nginx on loopback, sharing MariaDB (and then Redis too; < 3 minutes): tests/deploy,
 ## which `make test` leaves out (its `deploy` marker, see pytest.ini). Provisioning first:
 ## Debian's nginx installed if missing, MariaDB started if down. -rP prints each check's figures.
-test-deploy: $(VENV)/.installed-dev .env mariadb-up nginx-installed
+test-deploy: $(VENV)/.installed-dev .env mariadb-up nginx-installed redis-up
 	$(TEST_ENV) $(BIN)/python -m pytest tests/deploy -m deploy -rP $(PYTEST_ARGS)
 
 nginx-installed:

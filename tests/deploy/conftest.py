@@ -13,15 +13,17 @@ import secrets
 import shutil
 import signal
 import tempfile
+import uuid
 from collections.abc import Generator, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
 
 import pytest
+import redis
 
 from nexora_testkit.live_server import Gunicorn, free_port, migrate, server_env, throwaway_mysql_database
-from tests.deploy.rig import LOGIN_LIMIT, MARIADB_URL, Deployment, Nginx, find_nginx
+from tests.deploy.rig import LOGIN_LIMIT, MARIADB_URL, REDIS_URL, Deployment, Nginx, RedisStore, find_nginx
 
 CHECKS_DEADLINE_SECONDS = 100  # nginx's install and MariaDB's start-up (make test-deploy) are not counted
 LOG_TAIL_LINES = 15
@@ -45,7 +47,31 @@ def nginx_binary() -> str:
 
 
 @pytest.fixture(scope="module")
-def watchdog() -> Iterator[None]:
+def store(nginx_binary: str, request: pytest.FixtureRequest) -> Iterator[RedisStore | None]:
+    """Where the instances keep their throttle counts: the database unless a module asks for
+    Redis too (`parametrize("store", ["database", "redis"], indirect=True, scope="module")`).
+    Redis is provisioned by `make test-deploy` (`make redis-up`); unreachable, the Redis run
+    fails in CI and skips elsewhere."""
+    if getattr(request, "param", "database") == "database":
+        yield None
+        return
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        message = f"Redis is not reachable at {REDIS_URL} ({exc}): `make test-deploy` starts it (make redis-up)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; CI is set: the Redis deployment may not be skipped", pytrace=False)
+        pytest.skip(message)
+    found = RedisStore(client, f"nexora-deploy-{uuid.uuid4().hex[:12]}:")
+    try:
+        yield found
+    finally:
+        found.clear()
+
+
+@pytest.fixture(scope="module")
+def watchdog(store: RedisStore | None) -> Iterator[None]:
     """Fails the check in progress once the checks run past CHECKS_DEADLINE_SECONDS.
 
     `deployment` disarms it first thing in its teardown, so stopping the rig is never cut short.
@@ -64,10 +90,11 @@ def watchdog() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def work(request: pytest.FixtureRequest) -> Iterator[Path]:
-    """Logs and nginx's files; not under pytest's tmp_path, whose 0700 parents nginx's workers
-    (user nobody when started as root) could not pass through. Kept when a check failed."""
-    folder = Path(tempfile.mkdtemp(prefix="nexora-deploy-"))
+def work(request: pytest.FixtureRequest, store: RedisStore | None) -> Iterator[Path]:
+    """Logs and nginx's files, one folder per rig; not under pytest's tmp_path, whose 0700
+    parents nginx's workers (user nobody when started as root) could not pass through. Kept
+    when a check failed."""
+    folder = Path(tempfile.mkdtemp(prefix=f"nexora-deploy-{'redis' if store else 'db'}-"))
     folder.chmod(0o755)
     yield folder
     if request.config.stash.get(KEEP_WORK, False):
@@ -84,14 +111,16 @@ def database_url(watchdog: None) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def instances(database_url: str, work: Path) -> Iterator[tuple[Gunicorn, Gunicorn]]:
-    """Instance A and B, two workers each, one database and one secret key for both: a token
-    from one instance is good on the other."""
+def instances(database_url: str, work: Path, store: RedisStore | None) -> Iterator[tuple[Gunicorn, Gunicorn]]:
+    """Instance A and B, two workers each, one database (and Redis, if `store` is) and one
+    secret key for both: a token from one instance is good on the other."""
+    shared = {"REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": store.prefix} if store else {}
     env = server_env(
         database_url,
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         TRUSTED_PROXY_COUNT="1",
         LOGIN_RATE=f"{LOGIN_LIMIT}/m",
+        **shared,
     )
     migrate(env)
     with ExitStack() as teardown:
@@ -126,16 +155,17 @@ def nginx(
 
 @pytest.fixture(scope="module")
 def deployment(
-    nginx_binary: str, watchdog: None, instances: tuple[Gunicorn, Gunicorn], nginx: Nginx
+    nginx_binary: str, watchdog: None, instances: tuple[Gunicorn, Gunicorn], nginx: Nginx, store: RedisStore | None
 ) -> Iterator[Deployment]:
     """What every check takes. nginx_binary comes first: no database nor server is made when
     the check is to be skipped."""
     a, b = instances
     print(
         f"[setup] instance A 127.0.0.1:{a.port} and B 127.0.0.1:{b.port} (2 workers each, "
-        f"TRUSTED_PROXY_COUNT=1, LOGIN_RATE={LOGIN_LIMIT}/m); nginx {nginx.version()} on 127.0.0.1:{nginx.port}"
+        f"TRUSTED_PROXY_COUNT=1, LOGIN_RATE={LOGIN_LIMIT}/m, throttle counts in "
+        f"{'Redis' if store else 'MariaDB'}); nginx {nginx.version()} on 127.0.0.1:{nginx.port}"
     )
-    yield Deployment(a, b, nginx)
+    yield Deployment(a, b, nginx, store)
     signal.alarm(0)  # before nginx, the instances and the database are stopped: never cut short
 
 

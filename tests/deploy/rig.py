@@ -15,10 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
+import redis
+
 from nexora_testkit.live_server import ROOT, Gunicorn, Http, wait_until
 
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf"
 MARIADB_URL = "mysql://root@127.0.0.1:3306/nexora_deploy"  # server only: the database is a throwaway one
+#: The Redis the instances share in the Redis run (a database of its own, keys under a random prefix).
+REDIS_URL = os.environ.get("REDIS_DEPLOY_URL", "redis://127.0.0.1:6379/14")
 LOGIN_LIMIT = 5
 PASSWORD = "deploy-Correct-Horse-9"
 # The instances trust one proxy (TRUSTED_PROXY_COUNT=1). Called directly, the checks stand
@@ -166,13 +170,37 @@ class Nginx:
         return result.stderr.strip().rsplit("/", 1)[-1]
 
 
+@dataclass(frozen=True)
+class RedisStore:
+    """The instances' Redis (`REDIS_URL`, `REDIS_KEY_PREFIX`), read back by the checks."""
+
+    client: redis.Redis
+    prefix: str
+
+    def counts(self) -> dict[str, int]:
+        """{key without the prefix: count} of every throttle count the instances keep."""
+        keys = sorted(self.client.scan_iter(match=self.prefix + "*"))
+        values = self.client.mget(keys) if keys else []
+        return {
+            key.decode().removeprefix(self.prefix): int(value)  # type: ignore[arg-type]  # redis-py types mget loosely
+            for key, value in zip(keys, values, strict=True)
+        }
+
+    def clear(self) -> None:
+        keys = list(self.client.scan_iter(match=self.prefix + "*"))
+        if keys:
+            self.client.delete(*keys)
+
+
 @dataclass
 class Deployment:
-    """Two instances and nginx in front of them; `direct_*` talk to an instance, `front` to nginx."""
+    """Two instances and nginx in front of them; `direct_*` talk to an instance, `front` to nginx.
+    With `redis`, the instances count log-ins in it rather than in the database."""
 
     a: Gunicorn
     b: Gunicorn
     nginx: Nginx
+    redis: RedisStore | None = None
 
     @property
     def direct_a(self) -> Http:

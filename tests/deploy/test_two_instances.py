@@ -9,6 +9,7 @@ On a throwaway database `nexora_deploy_<random>` (the rig: tests/deploy/conftest
   - nginx in front: health, server_tokens off, JSON 413, X-Request-ID passed on;
   - a session spans instances: log in on A, use the token, refresh and log out on B/A;
   - login throttling counts across instances, per e-mail and per client address;
+  - all of it twice: the throttle counts in MariaDB, then in Redis (REDIS_URL);
   - instance A is SIGKILLed under load through nginx: every request gets a 200 but
     those A was answering at that instant (nginx retries the ones not yet begun). It
     runs last: it kills both instances.
@@ -33,7 +34,12 @@ import pytest
 from nexora_testkit.live_server import Http, Reply, wait_until
 from tests.deploy.rig import LOGIN_LIMIT, PASSWORD, Deployment, Logged
 
-pytestmark = [pytest.mark.e2e, pytest.mark.deploy]
+# Every check twice: the instances keep their throttle counts in MariaDB, then in Redis.
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.deploy,
+    pytest.mark.parametrize("store", ["database", "redis"], indirect=True, scope="module"),
+]
 
 LOAD_THREADS = 8
 LOAD_SECONDS = 6.0
@@ -122,6 +128,11 @@ def test_throttle_across_instances(deployment: Deployment) -> None:
         retry_after.append(reply.headers.get("retry-after"))
     assert statuses == [401] * limit + [429, 429], f"{limit + 2} failed logins for one e-mail, alternately on A and B"
     assert_throttled_reply_headers(retry_after[limit:], "per e-mail")
+    if deployment.redis is not None:
+        # (The session check's successful log-in left its address's count at zero.)
+        counts = deployment.redis.counts().items()
+        per_email = [count for key, count in counts if key.startswith("login:email:") and count]
+        assert per_email == [limit + 2], "the per-e-mail count both instances raised, in Redis"
 
     # Per client address, through nginx: nginx appends the address it saw (127.0.0.1), so a
     # forged X-Forwarded-For from the client changes nothing.
