@@ -51,8 +51,10 @@ export function SessionsPage() {
       <PageHeading title="Sessions">Your sessions</PageHeading>
       <Notice message={notice} />
       <p>
-        Each time you log in, in a browser or an app, a session begins. End one you do not recognise, or that you no
-        longer use: it is signed out at its next request. Ending this device's session logs you out here.
+        Each time you log in, in a browser or an app, a session begins. End one you do not recognise, or no longer use:
+        it can no longer renew its access, so it is signed out at its next reload, or at the latest when its current
+        access expires (an hour by default). Ending this device's session logs you out here at once; to stop every
+        session at once, use “Log out everywhere” on your profile.
       </p>
       <section aria-labelledby="session-list-heading" aria-busy={sessions.loading}>
         <h2 id="session-list-heading" ref={listHeading} tabIndex={-1}>
