@@ -396,3 +396,33 @@ def test_admin_creates_a_user_who_sets_a_password_then_ends_their_sessions(
     hire_page.driver.refresh()
     hire_page.wait_for_path("/login?next=%2Ftasks")
     hire_page.wait_for_text(SESSION_ENDED)
+
+
+# --- deleting the account -----------------------------------------------------------------------
+
+
+def test_delete_the_account_after_confirming_with_the_password(
+    mail_server: Gunicorn, browser: Browser, account: NewAccount
+) -> None:
+    user = account("CUSTOMER")
+    page = browser("customer", mail_server)
+    sign_in(page, user)
+    page.link("Profile").click()
+    danger = section(page, "Delete your account")
+    assert not page.fields("Password", within=danger)  # a second step asks for it
+    page.click("Delete account…", within=danger)
+    assert page.active_element() == page.field("Password", within=danger)
+    page.click("Keep my account", within=danger)
+    page.wait(lambda driver: page.active_element() == page.button("Delete account…", within=danger), "focus back")
+
+    page.click("Delete account…", within=danger)
+    page.fill("Password", "not-my-password", within=danger)
+    page.click("Delete my account", within=danger)
+    assert field_error(page, "Password", within=danger) == "The current password is wrong."
+    page.fill("Password", PASSWORD, within=danger)
+    page.click("Delete my account", within=danger)
+    page.wait_for_path("/login")
+    assert notice(page) == "Your account has been deleted."
+    assert refresh_token_of(page) is None
+    login = mail_server.http.call("POST", "/api/login/", {"email": user.email, "password": PASSWORD})
+    assert login.status == 401 and login.json()["code"] == "invalid_credentials"
