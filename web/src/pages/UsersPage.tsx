@@ -270,36 +270,38 @@ function UserPanel({ user, onChanged }: { user: User; onChanged: (message: strin
           </button>
         </form>
       )}
-      <h3>Role history</h3>
-      {history.error && (
-        <p className="form-error" role="alert">
-          {history.error}
-        </p>
-      )}
-      {history.data?.count === 0 && <p>The role has never been changed.</p>}
-      {history.data && history.data.count > 0 && (
-        <table>
-          <caption className="visually-hidden">Role changes of {user.email}, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">From</th>
-              <th scope="col">To</th>
-              <th scope="col">By</th>
-            </tr>
-          </thead>
-          <tbody>
-            {history.data.items.map((change) => (
-              <tr key={change.id}>
-                <td>{new Date(change.at).toLocaleString()}</td>
-                <td>{change.old_role === null ? "(account created)" : ROLE_LABELS[change.old_role]}</td>
-                <td>{ROLE_LABELS[change.new_role]}</td>
-                <td>{change.actor_id === null ? "Command line" : `User #${change.actor_id}`}</td>
+      <section aria-labelledby="role-history-heading">
+        <h3 id="role-history-heading">Role history</h3>
+        {history.error && (
+          <p className="form-error" role="alert">
+            {history.error}
+          </p>
+        )}
+        {history.data?.count === 0 && <p>The role has never been changed.</p>}
+        {history.data && history.data.count > 0 && (
+          <table>
+            <caption className="visually-hidden">Role changes of {user.email}, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">From</th>
+                <th scope="col">To</th>
+                <th scope="col">By</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {history.data.items.map((change) => (
+                <tr key={change.id}>
+                  <td>{new Date(change.at).toLocaleString()}</td>
+                  <td>{change.old_role === null ? "(account created)" : ROLE_LABELS[change.old_role]}</td>
+                  <td>{ROLE_LABELS[change.new_role]}</td>
+                  <td>{change.actor_id === null ? "Command line" : `User #${change.actor_id}`}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
       <UserSessions user={user} />
       {can("users.change") && (
         <div className="actions">
@@ -345,8 +347,8 @@ function UserSessions({ user }: { user: User }) {
 
   const count = sessions.data?.count ?? 0;
   return (
-    <>
-      <h3 ref={heading} tabIndex={-1}>
+    <section aria-labelledby="user-sessions-heading">
+      <h3 id="user-sessions-heading" ref={heading} tabIndex={-1}>
         Sessions
       </h3>
       <Notice message={ended} />
@@ -373,6 +375,6 @@ function UserSessions({ user }: { user: User }) {
           <FormError message={endError} />
         </div>
       )}
-    </>
+    </section>
   );
 }
