@@ -10,8 +10,6 @@ that says so carries no token and no link.
 from __future__ import annotations
 
 import base64
-import email
-import email.policy
 import json
 import os
 import subprocess
@@ -20,7 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -40,6 +38,7 @@ from nexora_testkit.live_server import (
     wait_until,
 )
 from tests.accounts.helpers import link_query
+from tests.mailbox import Inbox, smtp_server, text_of
 
 pytestmark = pytest.mark.e2e
 
@@ -51,53 +50,11 @@ REUSE_SECONDS = 2
 
 
 @dataclass
-class Inbox:
-    """An aiosmtpd handler: keeps what it accepts; while `refusing`, answers 554 after reading the mail."""
-
-    messages: list[EmailMessage] = field(default_factory=list)
-    refused: list[EmailMessage] = field(default_factory=list)
-    refusing: bool = False
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
-        with self.lock:
-            if self.refusing:
-                self.refused.append(message)
-                return "554 5.7.1 Refused by the test"
-            self.messages.append(message)
-        return "250 OK"
-
-    def wait_for(self, to: str, subject: str, refused: bool = False, timeout: float = 15) -> EmailMessage:
-        """The first mail to `to` whose subject starts with `subject` (taken out of the inbox)."""
-        found: list[EmailMessage] = []
-
-        def arrived() -> bool:
-            with self.lock:
-                box = self.refused if refused else self.messages
-                for message in box:
-                    if message["To"] == to and str(message["Subject"]).startswith(subject):
-                        box.remove(message)
-                        found.append(message)
-                        return True
-            return False
-
-        wait_until(arrived, timeout, what=f"a mail to {to} about {subject!r}")
-        return found[0]
-
-
-@dataclass
 class Live:
     http: Http
     inbox: Inbox
     smtp: Controller
     log: Path
-
-
-def text_of(message: EmailMessage) -> str:
-    body = message.get_body(preferencelist=("plain",))
-    assert body is not None and message.get_body(preferencelist=("html",)) is not None
-    return str(body.get_content())
 
 
 def link(message: EmailMessage, route: str) -> dict[str, str]:
@@ -140,13 +97,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
                 yield live
     finally:
         (live.smtp if live else smtp).stop()
-
-
-def smtp_server(inbox: Inbox, port: int) -> Controller:
-    """A started aiosmtpd server on loopback (a stopped one cannot start again: make a new one)."""
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    return controller
 
 
 def fresh_email(prefix: str) -> str:

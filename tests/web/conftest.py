@@ -8,6 +8,7 @@ its browsers' pages are kept in test-artifacts/screenshots/ (git-ignored).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -87,24 +88,40 @@ class Account:
     role: str
 
 
+def sign_up(on: Gunicorn, role: str = "CUSTOMER") -> Account:
+    """A new user with that role, signed up through the API of `on` (an ADMIN is then promoted
+    with `manage.py set_role`, as an operator would)."""
+    email = f"{role.lower()}.{uuid.uuid4().hex[:8]}@example.com"
+    body = {"email": email, "password": PASSWORD, "first_name": role.title()}
+    if role == "SELLER":
+        body["role"] = role
+    reply = on.http.call("POST", "/api/register/", body)
+    assert reply.status == 201, reply.body
+    if role == "ADMIN":
+        subprocess.run([sys.executable, "manage.py", "set_role", email, role], cwd=ROOT, env=on.env, check=True,
+                       capture_output=True, timeout=60)
+    return Account(email, PASSWORD, reply.json()["id"], role)
+
+
 @pytest.fixture
-def account(server: Gunicorn, env: dict[str, str]) -> Callable[[str], Account]:
-    """`account("SELLER")`: a new user with that role, signed up through the API (an ADMIN is
-    then promoted with `manage.py set_role`, as an operator would)."""
+def account(server: Gunicorn) -> Callable[[str], Account]:
+    """`account("SELLER")`: a new user with that role (see `sign_up`)."""
+    return functools.partial(sign_up, server)
 
-    def create(role: str = "CUSTOMER") -> Account:
-        email = f"{role.lower()}.{uuid.uuid4().hex[:8]}@example.com"
-        body = {"email": email, "password": PASSWORD, "first_name": role.title()}
-        if role == "SELLER":
-            body["role"] = role
-        reply = server.http.call("POST", "/api/register/", body)
-        assert reply.status == 201, reply.body
-        if role == "ADMIN":
-            subprocess.run([sys.executable, "manage.py", "set_role", email, role], cwd=ROOT, env=env, check=True,
-                           capture_output=True, timeout=60)
-        return Account(email, PASSWORD, reply.json()["id"], role)
 
-    return create
+def sign_in(page: Page, account: Account) -> None:
+    """Log in from the log-in page, as `account`; on to the task list."""
+    page.open("/login")
+    page.fill("Email", account.email)
+    page.fill("Password", account.password)
+    page.click("Log in")
+    page.wait_for_path("/tasks")
+    page.wait_for_text(f"Signed in as {account.email}")
+
+
+def refresh_token_of(page: Page) -> str | None:
+    token = page.script("return sessionStorage.getItem('nexora.refresh')")
+    return str(token) if token is not None else None
 
 
 @pytest.fixture

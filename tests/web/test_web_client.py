@@ -16,7 +16,7 @@ from selenium.webdriver.remote.webelement import WebElement
 
 from nexora_testkit.live_server import Gunicorn
 from tests.web.browser import Page
-from tests.web.conftest import PASSWORD, Account
+from tests.web.conftest import PASSWORD, Account, refresh_token_of, sign_in
 from tests.web.short_tokens_settings import ACCESS_SECONDS
 from webclient.middleware import WEB_POLICY
 
@@ -24,20 +24,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 Browser = Callable[[str, Gunicorn], Page]
 NewAccount = Callable[..., Account]
-
-
-def sign_in(page: Page, account: Account) -> None:
-    page.open("/login")
-    page.fill("Email", account.email)
-    page.fill("Password", account.password)
-    page.click("Log in")
-    page.wait_for_path("/tasks")
-    page.wait_for_text(f"Signed in as {account.email}")
-
-
-def refresh_token_of(page: Page) -> str | None:
-    token = page.script("return sessionStorage.getItem('nexora.refresh')")
-    return str(token) if token is not None else None
 
 
 def new_task_form(page: Page) -> WebElement:

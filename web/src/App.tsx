@@ -3,10 +3,13 @@ import { useEffect, type ReactNode } from "react";
 import { ROLE_LABELS } from "./api/types";
 import { useAuth, type AuthState } from "./auth";
 import { PageHeading } from "./components/page";
+import { ConfirmEmailPage, VerifyEmailPage } from "./pages/LinkPages";
 import { LoginPage } from "./pages/LoginPage";
-import { ComingSoonPage, NotFoundPage } from "./pages/Placeholders";
+import { NotFoundPage } from "./pages/NotFoundPage";
 import { ProfilePage } from "./pages/ProfilePage";
 import { RegisterPage } from "./pages/RegisterPage";
+import { ResetPasswordPage } from "./pages/ResetPasswordPage";
+import { SessionsPage } from "./pages/SessionsPage";
 import { TasksPage } from "./pages/TasksPage";
 import { UsersPage } from "./pages/UsersPage";
 import { Link, navigate, useLocation } from "./router";
@@ -20,10 +23,11 @@ const ROUTES: Record<string, { access: Access; page: () => ReactNode }> = {
   "/tasks": { access: "private", page: () => <TasksPage /> },
   "/profile": { access: "private", page: () => <ProfilePage /> },
   "/users": { access: "private", page: () => <UsersPage /> },
-  "/sessions": { access: "private", page: () => <ComingSoonPage title="Sessions" /> },
-  "/reset-password": { access: "any", page: () => <ComingSoonPage title="Reset your password" /> },
-  "/verify-email": { access: "any", page: () => <ComingSoonPage title="Verify your email" /> },
-  "/confirm-email": { access: "any", page: () => <ComingSoonPage title="Confirm your new email" /> },
+  "/sessions": { access: "private", page: () => <SessionsPage /> },
+  // The pages the mailed links open, whether the browser is signed in or not.
+  "/reset-password": { access: "any", page: () => <ResetPasswordPage /> },
+  "/verify-email": { access: "any", page: () => <VerifyEmailPage /> },
+  "/confirm-email": { access: "any", page: () => <ConfirmEmailPage /> },
 };
 
 function Redirect({ to }: { to: string }) {
@@ -53,6 +57,9 @@ function Header({ state }: { state: AuthState }) {
             )}
             <li>
               <Link to="/profile">Profile</Link>
+            </li>
+            <li>
+              <Link to="/sessions">Sessions</Link>
             </li>
             <li>
               <button type="button" className="link" onClick={() => void signOut()}>

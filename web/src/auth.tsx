@@ -14,11 +14,22 @@ export type AuthState =
   | { status: "signedOut"; notice: string | null }
   | { status: "signedIn"; user: User; permissions: ReadonlySet<string> };
 
+export interface SignOutOptions {
+  /** Shown on the log-in page ("You have logged out." unless given). */
+  notice?: string | null;
+  /** Where to go next ("/login" unless given; null: stay on this page). */
+  to?: string | null;
+}
+
 export interface Auth {
   state: AuthState;
   signIn: (email: string, password: string) => Promise<void>;
-  signOut: () => Promise<void>;
+  /** Revokes this session's refresh token on the server (as far as it still works), then forgets both tokens. */
+  signOut: (options?: SignOutOptions) => Promise<void>;
   signOutEverywhere: () => Promise<void>;
+  /** Forgets a session the server has already ended (this session deleted, the account gone), and goes to /login. */
+  forgetSession: (notice: string) => void;
+  /** The signed-in user's new details; ignored unless it is that user (a mailed link may be another account's). */
   setUser: (user: User) => void;
   retry: () => void;
 }
@@ -78,15 +89,15 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         const permissions = await loadPermissions();
         setState({ status: "signedIn", user: login.user, permissions });
       },
-      async signOut() {
+      async signOut({ notice = "You have logged out.", to = "/login" } = {}) {
         const refresh = session.refreshToken;
         try {
           // Revoke this session's refresh token on the server; the access token expires by itself.
           if (refresh !== null) await publicApi.POST("/api/logout/", { body: { refresh } });
         } finally {
           session.clear();
-          setState({ status: "signedOut", notice: "You have logged out." });
-          navigate("/login");
+          setState({ status: "signedOut", notice });
+          if (to !== null) navigate(to);
         }
       },
       async signOutEverywhere() {
@@ -96,8 +107,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         setState({ status: "signedOut", notice: "You have logged out of every session." });
         navigate("/login");
       },
+      forgetSession(notice) {
+        session.clear();
+        setState({ status: "signedOut", notice });
+        navigate("/login");
+      },
       setUser(user) {
-        setState((current) => (current.status === "signedIn" ? { ...current, user } : current));
+        setState((current) => (current.status === "signedIn" && current.user.id === user.id ? { ...current, user } : current));
       },
       retry() {
         setState({ status: "loading" });
@@ -126,6 +142,7 @@ export type PolicyName =
   | "tasks.change_any"
   | "tasks.delete_any"
   | "users.view"
+  | "users.create"
   | "users.change"
   | "users.change_role";
 

@@ -55,13 +55,15 @@ export async function unwrap<D>(pending: Promise<Result<D>>): Promise<D> {
   return result.data as D;
 }
 
-/** What a form shows: a message per field it has, and one for the form as a whole. */
+/** What a form shows: a message per field it has, and one for the form as a whole; `code` is
+ *  the API's error code, for a page that offers a way out of it (`invalid_link`: a new link). */
 export interface FormErrors {
   form: string | null;
   fields: Partial<Record<string, string>>;
+  code: ErrorCode | null;
 }
 
-export const NO_ERRORS: FormErrors = { form: null, fields: {} };
+export const NO_ERRORS: FormErrors = { form: null, fields: {}, code: null };
 
 /** Words for the codes whose `detail` is not meant for an end user as it stands. */
 const MESSAGES: Partial<Record<ErrorCode, string>> = {
@@ -70,6 +72,7 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   wrong_password: "The current password is wrong.",
   role_not_allowed: "This role cannot be chosen at sign-up.",
   last_admin: "This is the last active admin: make another user an admin first.",
+  invalid_link: "This link is invalid or has expired, or it has been used already.",
   own_role_raise: "You cannot raise your own role.",
   not_found: "It no longer exists, or you may not see it.",
   service_unavailable: "The service is unavailable right now. Please try again shortly.",
@@ -98,10 +101,10 @@ export function formErrors(
   codeFields: Partial<Record<ErrorCode, string>> = {},
 ): FormErrors {
   if (!(error instanceof ApiError)) {
-    return { form: "The server could not be reached. Check your connection and try again.", fields: {} };
+    return { form: "The server could not be reached. Check your connection and try again.", fields: {}, code: null };
   }
   const body = error.body;
-  if (!body) return { form: `The server answered with an unexpected error (HTTP ${error.status}).`, fields: {} };
+  if (!body) return { form: `The server answered with an unexpected error (HTTP ${error.status}).`, fields: {}, code: null };
   if (body.code === "validation_error" && Array.isArray(body.detail)) {
     const fields: Partial<Record<string, string>> = {};
     const rest: string[] = [];
@@ -113,13 +116,13 @@ export function formErrors(
         rest.push(item.loc.length > 1 ? `${item.loc.slice(1).join(".")}: ${item.msg}` : sentence(item.msg));
       }
     }
-    return { form: rest.length ? `Please check: ${rest.join("; ")}` : null, fields };
+    return { form: rest.length ? `Please check: ${rest.join("; ")}` : null, fields, code: body.code };
   }
   const detail = typeof body.detail === "string" ? body.detail : `HTTP ${error.status}`;
   const message = body.code === "throttled" ? throttledMessage(error) : (MESSAGES[body.code] ?? sentence(detail));
   const field = codeFields[body.code];
-  if (field && fieldNames.includes(field)) return { form: null, fields: { [field]: message } };
-  return { form: message, fields: {} };
+  if (field && fieldNames.includes(field)) return { form: null, fields: { [field]: message }, code: body.code };
+  return { form: message, fields: {}, code: body.code };
 }
 
 /** One line for an error outside a form (a list that failed to load, a button's action). */

@@ -11,11 +11,13 @@ export type Task = Schemas["TaskOut"];
 export type TaskStatus = Schemas["Status"];
 export type TokenPair = Schemas["TokenPairOut"];
 export type Policy = Schemas["PolicyOut"];
+export type Session = Schemas["SessionOut"];
 
 export type RegisterBody = Schemas["RegisterIn"];
 /** The roles sign-up offers: the spec publishes CUSTOMER and SELLER only. */
 export type SignupRole = NonNullable<RegisterBody["role"]>;
 export type ProfileBody = Schemas["ProfileUpdateIn"];
+export type UserCreateBody = Schemas["UserCreateIn"];
 export type TaskCreateBody = Schemas["TaskCreateIn"];
 export type TaskUpdateBody = Schemas["TaskUpdateIn"];
 

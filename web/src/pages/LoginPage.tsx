@@ -22,6 +22,11 @@ export function LoginPage() {
         })}
       >
         <FormError message={form.errors.form} />
+        {form.errors.code === "email_not_verified" && (
+          <p>
+            Lost the mail? <Link to="/reset-password">Reset your password</Link>: the link we send verifies the address too.
+          </p>
+        )}
         <Field label="Email" name="email" error={form.errors.fields.email}>
           {(props) => <input {...props} type="email" autoComplete="username" required />}
         </Field>
@@ -32,6 +37,9 @@ export function LoginPage() {
           {form.busy ? "Logging in…" : "Log in"}
         </button>
       </form>
+      <p>
+        <Link to="/reset-password">Forgot your password?</Link>
+      </p>
       <p>
         No account yet? <Link to="/register">Sign up</Link>
       </p>

@@ -1,5 +1,6 @@
-// The signed-in user's details (edit), password (change), and what their role may do.
-import { useState } from "react";
+// The signed-in user's details (edit), email (verify, change), password (change), sessions
+// (log out everywhere), the account (delete), and what their role may do.
+import { useRef, useState } from "react";
 
 import { api, session } from "../api/client";
 import { unwrap } from "../api/errors";
@@ -11,6 +12,7 @@ import { useLoad } from "../components/useLoad";
 
 const PROFILE_FIELDS = ["first_name", "last_name", "phone", "address"] as const;
 const PASSWORD_FIELDS = ["current_password", "new_password"] as const;
+const EMAIL_FIELDS = ["new_email", "password"] as const;
 
 /** The profile, the role's permissions and the whole matrix (for each policy's description), at once. */
 async function loadProfile() {
@@ -41,7 +43,9 @@ export function ProfilePage() {
       <dl className="facts">
         <div>
           <dt>Email</dt>
-          <dd>{shown.email}</dd>
+          <dd>
+            {shown.email} ({shown.email_verified ? "verified" : "not verified"})
+          </dd>
         </div>
         <div>
           <dt>User id</dt>
@@ -56,6 +60,12 @@ export function ProfilePage() {
           <dd>{new Date(shown.date_joined).toLocaleDateString()}</dd>
         </div>
       </dl>
+      {!shown.email_verified && (
+        <section aria-labelledby="verify-heading" className="panel attention">
+          <h2 id="verify-heading">Verify your email address</h2>
+          <VerifyForm email={shown.email} onSent={setNotice} />
+        </section>
+      )}
       <section aria-labelledby="details-heading" className="panel">
         <h2 id="details-heading">Your details</h2>
         <ProfileForm
@@ -65,6 +75,16 @@ export function ProfilePage() {
             setUser(saved);
             setNotice("Your details are saved.");
             profile.reload();
+          }}
+        />
+      </section>
+      <section aria-labelledby="email-heading" className="panel">
+        <h2 id="email-heading">Change email</h2>
+        <EmailForm
+          onRequested={(address) => {
+            setNotice(
+              `Check your new inbox: we have sent a confirmation link to ${address}. Your email changes when you open it.`,
+            );
           }}
         />
       </section>
@@ -92,7 +112,117 @@ export function ProfilePage() {
           </ul>
         )}
       </section>
+      <section aria-labelledby="delete-heading" className="panel">
+        <h2 id="delete-heading">Delete your account</h2>
+        <DeleteForm />
+      </section>
     </>
+  );
+}
+
+/** A new verification link (POST /api/email/verify/resend/; throttled like every mail the API sends). */
+function VerifyForm({ email, onSent }: { email: string; onSent: (message: string) => void }) {
+  const form = useApiForm([]);
+  return (
+    <form
+      onSubmit={form.onSubmit(async () => {
+        await unwrap(api.POST("/api/email/verify/resend/"));
+        onSent(`A new verification link is on its way to ${email}.`);
+      })}
+    >
+      <p>
+        Your address {email} is not verified yet: open the link we mailed to it when you signed up. No mail? Ask for a
+        new one.
+      </p>
+      <FormError message={form.errors.form} />
+      <button type="submit" aria-disabled={form.busy}>
+        Resend verification email
+      </button>
+    </form>
+  );
+}
+
+/** POST /api/profile/email/: the address changes only when the link mailed to the new one is opened. */
+function EmailForm({ onRequested }: { onRequested: (address: string) => void }) {
+  const form = useApiForm(EMAIL_FIELDS, { wrong_password: "password", email_taken: "new_email" });
+  const fields = form.errors.fields;
+  return (
+    <form
+      onSubmit={form.onSubmit(async (data, element) => {
+        const body = { new_email: text(data, "new_email"), password: text(data, "password") };
+        await unwrap(api.POST("/api/profile/email/", { body }));
+        element.reset();
+        onRequested(body.new_email);
+      })}
+    >
+      <FormError message={form.errors.form} />
+      <Field label="New email" name="new_email" error={fields.new_email}>
+        {(props) => <input {...props} type="email" autoComplete="email" required />}
+      </Field>
+      <Field label="Password" name="password" error={fields.password} hint="Your current password.">
+        {(props) => <input {...props} type="password" autoComplete="current-password" required />}
+      </Field>
+      <button type="submit" aria-disabled={form.busy}>
+        Change email
+      </button>
+    </form>
+  );
+}
+
+/** DELETE /api/profile/, after a second step that asks for the password. */
+function DeleteForm() {
+  const { forgetSession } = useAuth();
+  const [confirming, setConfirming] = useState(false);
+  const start = useRef<HTMLButtonElement>(null);
+  const form = useApiForm(["password"], { wrong_password: "password" });
+  const explanation = (
+    <p>Deletes your account and the tasks you own; tasks assigned to you become unassigned. It cannot be undone.</p>
+  );
+  if (!confirming) {
+    return (
+      <>
+        {explanation}
+        <button
+          ref={start}
+          type="button"
+          className="danger"
+          onClick={() => {
+            setConfirming(true);
+          }}
+        >
+          Delete account…
+        </button>
+      </>
+    );
+  }
+  return (
+    <form
+      onSubmit={form.onSubmit(async (data) => {
+        await unwrap(api.DELETE("/api/profile/", { body: { password: text(data, "password") } }));
+        forgetSession("Your account has been deleted.");
+      })}
+    >
+      {explanation}
+      <FormError message={form.errors.form} />
+      <Field label="Password" name="password" error={form.errors.fields.password} hint="Your password, to confirm.">
+        {(props) => <input {...props} type="password" autoComplete="current-password" required autoFocus />}
+      </Field>
+      <div className="actions">
+        <button type="submit" className="danger" aria-disabled={form.busy}>
+          Delete my account
+        </button>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => {
+            setConfirming(false);
+            requestAnimationFrame(() => start.current?.focus()); // back where it began
+          }}
+        >
+          Keep my account
+        </button>
+      </div>
+    </form>
   );
 }
 

@@ -1,9 +1,11 @@
+import { useState } from "react";
+
 import { publicApi } from "../api/client";
-import { unwrap } from "../api/errors";
+import { ApiError, unwrap } from "../api/errors";
 import { SIGNUP_ROLE_LABELS, type RegisterBody, type SignupRole } from "../api/types";
 import { useAuth } from "../auth";
 import { Field, FormError, Options, text, useApiForm } from "../components/forms";
-import { PageHeading } from "../components/page";
+import { Notice, PageHeading } from "../components/page";
 import { Link, navigate } from "../router";
 
 const FIELDS = ["email", "password", "first_name", "last_name", "role"] as const;
@@ -16,6 +18,20 @@ export function RegisterPage() {
   const { signIn } = useAuth();
   const form = useApiForm(FIELDS, { email_taken: "email", role_not_allowed: "role" });
   const fields = form.errors.fields;
+  // With REQUIRE_VERIFIED_EMAIL on, the new account may log in only once its address is verified.
+  const [unverified, setUnverified] = useState<string | null>(null);
+
+  if (unverified !== null) {
+    return (
+      <>
+        <PageHeading title="Sign up">Sign up</PageHeading>
+        <Notice message={`Your account is created. We have mailed a link to ${unverified}: open it to verify the address, then log in.`} />
+        <p>
+          <Link to="/login">Log in</Link>
+        </p>
+      </>
+    );
+  }
 
   return (
     <>
@@ -29,8 +45,16 @@ export function RegisterPage() {
           if (firstName) body.first_name = firstName;
           if (lastName) body.last_name = lastName;
           if (isSignupRole(role)) body.role = role;
-          await unwrap(publicApi.POST("/api/register/", { body }));
-          await signIn(body.email, body.password);
+          const user = await unwrap(publicApi.POST("/api/register/", { body }));
+          try {
+            await signIn(body.email, body.password);
+          } catch (error) {
+            if (error instanceof ApiError && error.code === "email_not_verified") {
+              setUnverified(user.email);
+              return;
+            }
+            throw error;
+          }
           navigate("/tasks", { replace: true });
         })}
       >

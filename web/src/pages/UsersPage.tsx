@@ -1,14 +1,16 @@
-// Users, for a role with users.view (ADMIN by default): list and filter; for one user, change
-// the role (users.change_role) with its history in view, and deactivate or reactivate (users.change).
-import { useState } from "react";
+// Users, for a role with users.view (ADMIN by default): list and filter; create an account
+// (users.create); for one user, change the role (users.change_role) with its history in view,
+// their sessions (end them all: users.change), and deactivate or reactivate (users.change).
+import { useRef, useState } from "react";
 
 import { api } from "../api/client";
 import { errorMessage, unwrap } from "../api/errors";
-import { ROLE_LABELS, type Role, type User, type UserQuery } from "../api/types";
-import { useSignedIn } from "../auth";
+import { ROLE_LABELS, SIGNUP_ROLE_LABELS, type Role, type User, type UserCreateBody, type UserQuery } from "../api/types";
+import { useAuth, useSignedIn } from "../auth";
 import { Field, FormError, Options, text, useApiForm } from "../components/forms";
 import { Notice, PageHeading } from "../components/page";
 import { offsetOf, Pagination } from "../components/Pagination";
+import { SessionTable } from "../components/SessionTable";
 import { useLoad } from "../components/useLoad";
 import { navigate, queryOf, searchOf, useLocation } from "../router";
 
@@ -43,6 +45,7 @@ export function UsersPage() {
 }
 
 function UserList() {
+  const { can } = useSignedIn();
   const { search } = useLocation();
   const filters = queryOf(search);
   const query = userQuery(filters);
@@ -55,6 +58,17 @@ function UserList() {
     <>
       <PageHeading title="Users">Users</PageHeading>
       <Notice message={notice} />
+      {can("users.create") && (
+        <details className="panel">
+          <summary>Create user</summary>
+          <CreateUserForm
+            onCreated={(user) => {
+              setNotice(`${user.email} is created: a link to choose a password has been mailed to it.`);
+              users.reload();
+            }}
+          />
+        </details>
+      )}
       <form
         key={search}
         className="filters"
@@ -161,6 +175,56 @@ function UserList() {
   );
 }
 
+/** POST /api/users/: an account with no password; the API mails it a link to set one. A role
+ *  no visitor may choose at sign-up (ADMIN) also takes users.change_role. */
+function CreateUserForm({ onCreated }: { onCreated: (user: User) => void }) {
+  const { can } = useSignedIn();
+  const form = useApiForm(["email", "role", "first_name", "last_name"], { email_taken: "email" });
+  const fields = form.errors.fields;
+  const roles: Partial<Record<Role, string>> = can("users.change_role") ? ROLE_LABELS : SIGNUP_ROLE_LABELS;
+  return (
+    <form
+      onSubmit={form.onSubmit(async (data, element) => {
+        const role = text(data, "role");
+        if (!isRole(role)) return;
+        const body: UserCreateBody = { email: text(data, "email"), role };
+        const firstName = text(data, "first_name").trim();
+        const lastName = text(data, "last_name").trim();
+        if (firstName) body.first_name = firstName;
+        if (lastName) body.last_name = lastName;
+        const created = await unwrap(api.POST("/api/users/", { body }));
+        element.reset();
+        onCreated(created);
+      })}
+    >
+      <FormError message={form.errors.form} />
+      <Field label="Email" name="email" error={fields.email} hint="A link to choose a password is mailed to it.">
+        {(props) => <input {...props} type="email" autoComplete="off" required />}
+      </Field>
+      <Field label="Role" name="role" error={fields.role}>
+        {(props) => (
+          <select {...props} defaultValue="CUSTOMER">
+            {Object.entries(roles).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field label="First name (optional)" name="first_name" error={fields.first_name}>
+        {(props) => <input {...props} type="text" autoComplete="off" />}
+      </Field>
+      <Field label="Last name (optional)" name="last_name" error={fields.last_name}>
+        {(props) => <input {...props} type="text" autoComplete="off" />}
+      </Field>
+      <button type="submit" aria-disabled={form.busy}>
+        {form.busy ? "Creating…" : "Create user"}
+      </button>
+    </form>
+  );
+}
+
 function UserPanel({ user, onChanged }: { user: User; onChanged: (message: string) => void }) {
   const { can } = useSignedIn();
   const history = useLoad(`history-${user.id}-${user.role}`, () =>
@@ -206,36 +270,39 @@ function UserPanel({ user, onChanged }: { user: User; onChanged: (message: strin
           </button>
         </form>
       )}
-      <h3>Role history</h3>
-      {history.error && (
-        <p className="form-error" role="alert">
-          {history.error}
-        </p>
-      )}
-      {history.data?.count === 0 && <p>The role has never been changed.</p>}
-      {history.data && history.data.count > 0 && (
-        <table>
-          <caption className="visually-hidden">Role changes of {user.email}, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">From</th>
-              <th scope="col">To</th>
-              <th scope="col">By</th>
-            </tr>
-          </thead>
-          <tbody>
-            {history.data.items.map((change) => (
-              <tr key={change.id}>
-                <td>{new Date(change.at).toLocaleString()}</td>
-                <td>{change.old_role === null ? "(account created)" : ROLE_LABELS[change.old_role]}</td>
-                <td>{ROLE_LABELS[change.new_role]}</td>
-                <td>{change.actor_id === null ? "Command line" : `User #${change.actor_id}`}</td>
+      <section aria-labelledby="role-history-heading">
+        <h3 id="role-history-heading">Role history</h3>
+        {history.error && (
+          <p className="form-error" role="alert">
+            {history.error}
+          </p>
+        )}
+        {history.data?.count === 0 && <p>The role has never been changed.</p>}
+        {history.data && history.data.count > 0 && (
+          <table>
+            <caption className="visually-hidden">Role changes of {user.email}, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">From</th>
+                <th scope="col">To</th>
+                <th scope="col">By</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {history.data.items.map((change) => (
+                <tr key={change.id}>
+                  <td>{new Date(change.at).toLocaleString()}</td>
+                  <td>{change.old_role === null ? "(account created)" : ROLE_LABELS[change.old_role]}</td>
+                  <td>{ROLE_LABELS[change.new_role]}</td>
+                  <td>{change.actor_id === null ? "Command line" : `User #${change.actor_id}`}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <UserSessions user={user} />
       {can("users.change") && (
         <div className="actions">
           {/* One button whose words change, so it keeps the focus. */}
@@ -243,6 +310,69 @@ function UserPanel({ user, onChanged }: { user: User; onChanged: (message: strin
             {user.is_active ? "Deactivate" : "Reactivate"} {user.email}
           </button>
           <FormError message={activeError} />
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** A user's live sessions (users.view; the newest 100) and, with users.change, ending them all. */
+function UserSessions({ user }: { user: User }) {
+  const { can, user: me } = useSignedIn();
+  const { forgetSession } = useAuth();
+  const path = { user_id: user.id };
+  const sessions = useLoad(`sessions-${user.id}`, () =>
+    unwrap(api.GET("/api/users/{user_id}/sessions/", { params: { path, query: { limit: 100 } } })),
+  );
+  const [ended, setEnded] = useState<string | null>(null);
+  const [endError, setEndError] = useState<string | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+
+  const endAll = async () => {
+    setEndError(null);
+    try {
+      await unwrap(api.DELETE("/api/users/{user_id}/sessions/", { params: { path } }));
+    } catch (error) {
+      setEndError(errorMessage(error));
+      return;
+    }
+    if (user.id === me.id) {
+      forgetSession("You have ended every session of yours, this one included.");
+      return;
+    }
+    setEnded(`Every session of ${user.email} has ended.`);
+    sessions.reload();
+    heading.current?.focus(); // the button goes with the sessions
+  };
+
+  const count = sessions.data?.count ?? 0;
+  return (
+    <section aria-labelledby="user-sessions-heading">
+      <h3 id="user-sessions-heading" ref={heading} tabIndex={-1}>
+        Sessions
+      </h3>
+      <Notice message={ended} />
+      {sessions.error && (
+        <p className="form-error" role="alert">
+          {sessions.error}
+        </p>
+      )}
+      {sessions.data && count === 0 && <p>No live sessions.</p>}
+      {sessions.data && count > 0 && (
+        <>
+          <p>
+            {count === 1 ? "1 live session" : `${count} live sessions`}
+            {count > sessions.data.items.length ? `; the newest ${sessions.data.items.length} are listed.` : "."}
+          </p>
+          <SessionTable sessions={sessions.data.items} caption={`Live sessions of ${user.email}, newest first`} />
+        </>
+      )}
+      {can("users.change") && sessions.data && count > 0 && (
+        <div className="actions">
+          <button type="button" className="danger" onClick={() => void endAll()}>
+            End all sessions of {user.email}
+          </button>
+          <FormError message={endError} />
         </div>
       )}
     </section>
