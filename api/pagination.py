@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from ninja import Field
 from ninja.pagination import LimitOffsetPagination
 from pydantic import BaseModel
@@ -32,6 +33,22 @@ class Page(LimitOffsetPagination):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(max_limit=MAX_LIMIT, **kwargs)
 
-    def _items_count(self, queryset: QuerySet[Any] | list[Any]) -> int:
-        """The same COUNT query as Ninja's, without cloning the queryset first (`.all()`)."""
-        return queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+    def paginate_queryset(
+        self, queryset: Pageable, pagination: LimitOffsetPagination.Input, request: HttpRequest, **params: Any
+    ) -> Any:
+        """The page and the count: a list, a QuerySet (its COUNT query, without cloning it
+        first as Ninja does), or anything else that counts and slices like one
+        (`api.prepared.PreparedRows`)."""
+        offset = pagination.offset
+        items = queryset[offset : offset + min(pagination.limit, MAX_LIMIT)]
+        return {"items": items, "count": len(queryset) if isinstance(queryset, list) else queryset.count()}
+
+
+class Countable(Protocol):
+    def count(self) -> int: ...
+
+    def __getitem__(self, page: slice, /) -> Any: ...
+
+
+#: What a paginated view may return.
+Pageable = QuerySet[Any] | list[Any] | Countable

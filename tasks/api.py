@@ -55,7 +55,7 @@ def assignment_allowed(request: UserRequest, path_params: dict[str, object]) -> 
 @paginate(Page)
 def list_tasks(request: UserRequest, filters: Query[TaskFilters]) -> object:
     # Rows, not model instances: the page is only serialized (docs/performance.md).
-    return selectors.task_list_visible_to(user=request.auth, fields=TaskOut.model_fields, **filters.model_dump())
+    return selectors.task_rows_visible_to(user=request.auth, fields=TaskOut.model_fields, **filters.model_dump())
 
 
 @router.post("/", response={201: TaskOut}, operation_id="tasks_create", summary="Create a task you own")
