@@ -3,10 +3,14 @@ active admin cannot be deleted, not even in bulk."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
+
+from api.prepared import PreparedQuery, text_stand_in
 
 from .errors import LastActiveAdmin
 from .roles import Role
@@ -34,6 +38,13 @@ else:
     UserManagerBase = BaseUserManager.from_queryset(UserQuerySet)
 
 
+@cache
+def _by_email(alias: str) -> PreparedQuery:
+    from .models import User  # models imports this module
+
+    return PreparedQuery.of(User.objects.using(alias).filter(email=text_stand_in(0)), {"email": text_stand_in(0)})
+
+
 class UserManager(UserManagerBase):
     use_in_migrations = True
 
@@ -43,16 +54,19 @@ class UserManager(UserManagerBase):
         return (email or "").strip().lower()
 
     def get_by_natural_key(self, username: str | None) -> User:
-        return self.get(email=self.normalize_email(username))
+        """The user with this address (every log-in asks): the query prepared once per database."""
+        found = _by_email(self.db).models(self.model, email=self.normalize_email(username))
+        if not found:
+            raise self.model.DoesNotExist(f"No user with the email {username!r}.")
+        return found[0]
 
     def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
         if not email:
             raise ValueError("An e-mail address is required.")
         fields.setdefault("role", Role.CUSTOMER)
-        user = self.model(email=self.normalize_email(email), **fields)
-        user.set_password(password)
-        user.save(using=self._db)
-        return user
+        # make_password(None) is an unusable password, as set_password(None) makes; create()
+        # saves on this manager's database (db_manager) or the router's for writes.
+        return self.create(email=self.normalize_email(email), password=make_password(password), **fields)
 
     def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
         """The operator typed the address on the server: taken as verified, so the first

@@ -78,23 +78,26 @@ def _access(user: User, session_id: int) -> str:
     return str(access)
 
 
-def _new_refresh(user: User, session: LoginSession) -> RefreshToken:
-    refresh = RefreshToken()
+def _new_refresh(user: User, session: LoginSession, refresh: RefreshToken) -> str:
+    """`refresh` stamped for `session`, signed once, and recorded as outstanding."""
     _stamp(refresh, user, session.pk)
     refresh["exp"] = min(refresh["exp"], int(session.expires_at.timestamp()))
+    signed = str(refresh)
     OutstandingToken.objects.create(
         user=user,
         jti=refresh["jti"],
-        token=str(refresh),
+        token=signed,
         created_at=refresh.current_time,
         expires_at=datetime_from_epoch(refresh["exp"]),
     )
-    return refresh
+    return signed
 
 
 def start_session(user: User, client: Client = Client()) -> TokenPair:
-    """A new session (a log-in) and its first pair; the refresh token is recorded as outstanding."""
+    """A new session (a log-in) and its first pair; the refresh token is recorded as outstanding.
+    (The token's id is known before the session row is written, so the row is written once.)"""
     now = timezone.now()
+    refresh = RefreshToken()
     with transaction.atomic():
         session = LoginSession.objects.create(
             user=user,
@@ -103,12 +106,10 @@ def start_session(user: User, client: Client = Client()) -> TokenPair:
             expires_at=now + timedelta(days=settings.JWT_REFRESH_DAYS),
             user_agent=client.user_agent[:255],
             ip=client.ip[:64],
-            refresh_jti="",
+            refresh_jti=refresh["jti"],
         )
-        refresh = _new_refresh(user, session)
-        session.refresh_jti = refresh["jti"]
-        session.save(update_fields=["refresh_jti"])
-    return TokenPair(access=_access(user, session.pk), refresh=str(refresh))
+        signed = _new_refresh(user, session, refresh)
+    return TokenPair(access=_access(user, session.pk), refresh=signed)
 
 
 def _decode(token_class: type[Any], raw: str) -> Any:
@@ -227,7 +228,8 @@ def rotate(raw_refresh: str, client: Client = Client()) -> TokenPair:
             _end(session, now)  # a rotated token came back late: it was copied; commit that, then refuse
         else:
             BlacklistedToken.objects.create(token=_live_outstanding(jti))
-            refresh = _new_refresh(user, session)
+            refresh = RefreshToken()
+            signed = _new_refresh(user, session, refresh)
             session.previous_jti, session.refresh_jti, session.rotated_at = jti, refresh["jti"], now
             session.last_used_at = now
             session.user_agent, session.ip = client.user_agent[:255] or session.user_agent, client.ip[:64] or session.ip
@@ -236,7 +238,7 @@ def rotate(raw_refresh: str, client: Client = Client()) -> TokenPair:
             )
     if copied:
         raise InvalidToken()
-    return TokenPair(access=_access(user, session.pk), refresh=str(refresh))
+    return TokenPair(access=_access(user, session.pk), refresh=signed)
 
 
 def verify(raw: str) -> None:
