@@ -9,13 +9,11 @@ under a key prefix of its own. Unreachable, it is skipped, or fails when `CI` is
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-import redis
 import time_machine
 from django.utils import timezone
 from ninja_jwt.token_blacklist.models import OutstandingToken
@@ -25,6 +23,7 @@ from accounts.throttling import redis_client
 from nexora_testkit.client import ApiClient
 from nexora_testkit.factories import PASSWORD, CustomerFactory
 from tests.accounts.helpers import LOGIN_FAILED, assert_detail, assert_json
+from tests.redis_keys import PrefixedKeys, require_redis
 
 LIMIT = 3
 
@@ -35,19 +34,14 @@ REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 class Store:
     """Where the counts are, read back the same way for both stores: {key: count}."""
 
-    def __init__(self, name: str, client: redis.Redis | None = None, prefix: str = "") -> None:
+    def __init__(self, name: str, keys: PrefixedKeys | None = None) -> None:
         self.name = name
-        self.client = client
-        self.prefix = prefix
+        self.keys = keys
 
     def counts(self) -> dict[str, int]:
-        if self.client is None:
+        if self.keys is None:
             return dict(ThrottleWindow.objects.values_list("key", "count"))
-        keys = sorted(self.client.scan_iter(match=self.prefix + "*"))
-        return {
-            key.decode().removeprefix(self.prefix): int(count)  # type: ignore[arg-type]  # redis-py types mget loosely
-            for key, count in zip(keys, self.client.mget(keys) if keys else [], strict=True)
-        }
+        return self.keys.counts()
 
     def count(self, key_prefix: str) -> int:
         """The one window whose key starts with `key_prefix`."""
@@ -68,22 +62,14 @@ def store(request: pytest.FixtureRequest, settings: Any) -> Iterator[Store]:
         yield Store("database")
         return
     client = redis_client(REDIS_TEST_URL)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        message = f"Redis is not reachable at {REDIS_TEST_URL} ({exc}): start redis-server (.ci/run does)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}; CI is set: the Redis store may not be skipped", pytrace=False)
-        pytest.skip(message)
-    prefix = f"nexora-test-{uuid.uuid4().hex[:12]}:"
+    require_redis(client, REDIS_TEST_URL, ".ci/run")
+    keys = PrefixedKeys(client)
     settings.REDIS_URL = REDIS_TEST_URL
-    settings.REDIS_KEY_PREFIX = prefix
+    settings.REDIS_KEY_PREFIX = keys.prefix
     try:
-        yield Store("redis", client, prefix)
+        yield Store("redis", keys)
     finally:
-        keys = list(client.scan_iter(match=prefix + "*"))
-        if keys:
-            client.delete(*keys)
+        keys.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -251,8 +237,9 @@ def test_login_throttle_counts_stored_in_redis(customer: User, store: Store) -> 
     assert {key.split(":")[1] for key in counts} == {"addr", "pair", "email"}
     assert set(counts.values()) == {LIMIT}
     assert not ThrottleWindow.objects.exists()  # nothing in the database
+    assert store.keys is not None
     for key in counts:  # each key expires by itself, within a window and a second
-        assert 0 < store.client.ttl(store.prefix + key) <= 61  # type: ignore[union-attr]
+        assert 0 < store.keys.client.ttl(store.keys.prefix + key) <= 61
     assert all(customer.email not in key for key in counts)
 
     assert_throttled(attempt(customer.email))

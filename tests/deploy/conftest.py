@@ -23,7 +23,8 @@ import pytest
 import redis
 
 from nexora_testkit.live_server import Gunicorn, free_port, migrate, server_env, throwaway_mysql_database
-from tests.deploy.rig import LOGIN_LIMIT, MARIADB_URL, REDIS_URL, Deployment, Nginx, RedisStore, find_nginx
+from tests.deploy.rig import LOGIN_LIMIT, MARIADB_URL, REDIS_URL, Deployment, Nginx, find_nginx
+from tests.redis_keys import PrefixedKeys, require_redis
 
 CHECKS_DEADLINE_SECONDS = 100  # nginx's install and MariaDB's start-up (make test-deploy) are not counted
 LOG_TAIL_LINES = 15
@@ -47,7 +48,7 @@ def nginx_binary() -> str:
 
 
 @pytest.fixture(scope="module")
-def store(nginx_binary: str, request: pytest.FixtureRequest) -> Iterator[RedisStore | None]:
+def store(nginx_binary: str, request: pytest.FixtureRequest) -> Iterator[PrefixedKeys | None]:
     """Where the instances keep their throttle counts: the database unless a module asks for
     Redis too (`parametrize("store", ["database", "redis"], indirect=True, scope="module")`).
     Redis is provisioned by `make test-deploy` (`make redis-up`); unreachable, the Redis run
@@ -56,14 +57,8 @@ def store(nginx_binary: str, request: pytest.FixtureRequest) -> Iterator[RedisSt
         yield None
         return
     client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        message = f"Redis is not reachable at {REDIS_URL} ({exc}): `make test-deploy` starts it (make redis-up)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}; CI is set: the Redis deployment may not be skipped", pytrace=False)
-        pytest.skip(message)
-    found = RedisStore(client, f"nexora-deploy-{uuid.uuid4().hex[:12]}:")
+    require_redis(client, REDIS_URL, "`make test-deploy`")
+    found = PrefixedKeys(client, f"nexora-deploy-{uuid.uuid4().hex[:12]}:")
     try:
         yield found
     finally:
@@ -71,7 +66,7 @@ def store(nginx_binary: str, request: pytest.FixtureRequest) -> Iterator[RedisSt
 
 
 @pytest.fixture(scope="module")
-def watchdog(store: RedisStore | None) -> Iterator[None]:
+def watchdog(store: PrefixedKeys | None) -> Iterator[None]:
     """Fails the check in progress once the checks run past CHECKS_DEADLINE_SECONDS.
 
     `deployment` disarms it first thing in its teardown, so stopping the rig is never cut short.
@@ -90,7 +85,7 @@ def watchdog(store: RedisStore | None) -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def work(request: pytest.FixtureRequest, store: RedisStore | None) -> Iterator[Path]:
+def work(request: pytest.FixtureRequest, store: PrefixedKeys | None) -> Iterator[Path]:
     """Logs and nginx's files, one folder per rig; not under pytest's tmp_path, whose 0700
     parents nginx's workers (user nobody when started as root) could not pass through. Kept
     when a check failed."""
@@ -111,7 +106,7 @@ def database_url(watchdog: None) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def instances(database_url: str, work: Path, store: RedisStore | None) -> Iterator[tuple[Gunicorn, Gunicorn]]:
+def instances(database_url: str, work: Path, store: PrefixedKeys | None) -> Iterator[tuple[Gunicorn, Gunicorn]]:
     """Instance A and B, two workers each, one database (and Redis, if `store` is) and one
     secret key for both: a token from one instance is good on the other."""
     shared = {"REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": store.prefix} if store else {}
@@ -155,7 +150,7 @@ def nginx(
 
 @pytest.fixture(scope="module")
 def deployment(
-    nginx_binary: str, watchdog: None, instances: tuple[Gunicorn, Gunicorn], nginx: Nginx, store: RedisStore | None
+    nginx_binary: str, watchdog: None, instances: tuple[Gunicorn, Gunicorn], nginx: Nginx, store: PrefixedKeys | None
 ) -> Iterator[Deployment]:
     """What every check takes. nginx_binary comes first: no database nor server is made when
     the check is to be skipped."""

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-import redis
-
 from nexora_testkit.live_server import ROOT, Gunicorn, Http, wait_until
+from tests.redis_keys import PrefixedKeys
 
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf"
 MARIADB_URL = "mysql://root@127.0.0.1:3306/nexora_deploy"  # server only: the database is a throwaway one
@@ -170,28 +169,6 @@ class Nginx:
         return result.stderr.strip().rsplit("/", 1)[-1]
 
 
-@dataclass(frozen=True)
-class RedisStore:
-    """The instances' Redis (`REDIS_URL`, `REDIS_KEY_PREFIX`), read back by the checks."""
-
-    client: redis.Redis
-    prefix: str
-
-    def counts(self) -> dict[str, int]:
-        """{key without the prefix: count} of every throttle count the instances keep."""
-        keys = sorted(self.client.scan_iter(match=self.prefix + "*"))
-        values = self.client.mget(keys) if keys else []
-        return {
-            key.decode().removeprefix(self.prefix): int(value)  # type: ignore[arg-type]  # redis-py types mget loosely
-            for key, value in zip(keys, values, strict=True)
-        }
-
-    def clear(self) -> None:
-        keys = list(self.client.scan_iter(match=self.prefix + "*"))
-        if keys:
-            self.client.delete(*keys)
-
-
 @dataclass
 class Deployment:
     """Two instances and nginx in front of them; `direct_*` talk to an instance, `front` to nginx.
@@ -200,7 +177,7 @@ class Deployment:
     a: Gunicorn
     b: Gunicorn
     nginx: Nginx
-    redis: RedisStore | None = None
+    redis: PrefixedKeys | None = None
 
     @property
     def direct_a(self) -> Http:
