@@ -21,9 +21,17 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 #: Headless, and nothing the closed network of CI would refuse (updates, sync, first-run pages).
 FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-    "--disable-dev-shm-usage", "--window-size=1280,1000", "--lang=en-US",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,1000",
+    "--lang=en-US",
 )
 WAIT_SECONDS = 10
 
@@ -63,7 +71,9 @@ class Page:
     def wait(self, condition: Callable[[webdriver.Chrome], T | None], what: str, timeout: float = WAIT_SECONDS) -> T:
         """The first truthy value of `condition`, polled for up to `timeout` seconds."""
         # An element may be replaced while it is read (React re-renders a list): read again.
-        waiting = WebDriverWait(self.driver, timeout, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+        waiting = WebDriverWait(
+            self.driver, timeout, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+        )
         found = waiting.until(condition, message=f"waiting for {what}")
         assert found is not None
         return found
@@ -76,10 +86,14 @@ class Page:
         self.wait(lambda driver: self.path == path, f"the page {path} (at {self.path})")
 
     def wait_for_heading(self, text: str) -> None:
-        self.wait(lambda driver: any(h.text == text for h in driver.find_elements(By.TAG_NAME, "h1")), f"heading {text!r}")
+        self.wait(
+            lambda driver: any(h.text == text for h in driver.find_elements(By.TAG_NAME, "h1")), f"heading {text!r}"
+        )
 
     def wait_for_text(self, text: str, within: WebElement | None = None) -> None:
-        self.wait(lambda driver: text in (within or driver.find_element(By.TAG_NAME, "body")).text, f"the text {text!r}")
+        self.wait(
+            lambda driver: text in (within or driver.find_element(By.TAG_NAME, "body")).text, f"the text {text!r}"
+        )
 
     def fields(self, label: str, within: WebElement | None = None) -> list[WebElement]:
         """The controls labelled `label` (a `<label for>` whose text is exactly it)."""
@@ -141,4 +155,4 @@ def xpath_literal(text: str) -> str:
     if '"' not in text:
         return f'"{text}"'
     parts = text.split("'")
-    return "concat(" + ", \"'\", ".join(f"'{part}'" for part in parts) + ")"
+    return "concat(" + ', "\'", '.join(f"'{part}'" for part in parts) + ")"

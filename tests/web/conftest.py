@@ -46,8 +46,11 @@ def require(found: bool, message: str) -> None:
 @pytest.fixture(scope="session")
 def chromium() -> None:
     gone = missing()
-    require(not gone, f"{', '.join(gone)} not found: `make test-web` installs Debian's chromium and chromium-driver "
-                      "when run as root (`apt-get install -y --no-install-recommends chromium chromium-driver`).")
+    require(
+        not gone,
+        f"{', '.join(gone)} not found: `make test-web` installs Debian's chromium and chromium-driver "
+        "when run as root (`apt-get install -y --no-install-recommends chromium chromium-driver`).",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -66,17 +69,25 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def server(chromium: None, bundle: Path, env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gunicorn]:
+def server(
+    chromium: None, bundle: Path, env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Gunicorn]:
     with Gunicorn(env, tmp_path_factory.mktemp("web-logs"), workers=2, name="web") as gunicorn:
         yield gunicorn
 
 
 @pytest.fixture(scope="module")
-def short_token_server(chromium: None, bundle: Path, env: dict[str, str],
-                       tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gunicorn]:
+def short_token_server(
+    chromium: None, bundle: Path, env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Gunicorn]:
     """The same database, with access tokens that expire after a few seconds."""
-    with Gunicorn(env, tmp_path_factory.mktemp("short-logs"), workers=2, name="short-tokens",
-                  settings_module="tests.web.short_tokens_settings") as gunicorn:
+    with Gunicorn(
+        env,
+        tmp_path_factory.mktemp("short-logs"),
+        workers=2,
+        name="short-tokens",
+        settings_module="tests.web.short_tokens_settings",
+    ) as gunicorn:
         yield gunicorn
 
 
@@ -98,8 +109,14 @@ def sign_up(on: Gunicorn, role: str = "CUSTOMER") -> Account:
     reply = on.http.call("POST", "/api/register/", body)
     assert reply.status == 201, reply.body
     if role == "ADMIN":
-        subprocess.run([sys.executable, "manage.py", "set_role", email, role], cwd=ROOT, env=on.env, check=True,
-                       capture_output=True, timeout=60)
+        subprocess.run(
+            [sys.executable, "manage.py", "set_role", email, role],
+            cwd=ROOT,
+            env=on.env,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
     return Account(email, PASSWORD, reply.json()["id"], role)
 
 
@@ -137,8 +154,12 @@ def browser(request: pytest.FixtureRequest, tmp_path: Path) -> Generator[Callabl
 
     yield start
     try:
-        violations = [f"{name}: {message}" for name, page in pages for message in page.console_errors()
-                      if CSP_VIOLATION.search(message)]
+        violations = [
+            f"{name}: {message}"
+            for name, page in pages
+            for message in page.console_errors()
+            if CSP_VIOLATION.search(message)
+        ]
         if violations:
             keep_pages(request.node, "csp")
         assert not violations, "The pages broke their Content-Security-Policy:\n" + "\n".join(violations)
@@ -165,7 +186,9 @@ def keep_pages(item: pytest.Item, when: str) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Keep the pages of a test that failed (its browsers are still open: fixtures end later)."""
     report = yield
     if report.failed and report.when == "call":

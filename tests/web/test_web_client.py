@@ -89,7 +89,10 @@ def test_the_policy_holds_in_the_browser(server: Gunicorn, browser: Browser) -> 
     time.sleep(0.5)
     assert blocked and page.script("return window.pwned") is None
     messages = " ".join(page.console_errors())
-    assert "TrustedHTML" in messages and "violates the following Content Security Policy directive: \"img-src 'self'\"" in messages
+    assert (
+        "TrustedHTML" in messages
+        and "violates the following Content Security Policy directive: \"img-src 'self'\"" in messages
+    )
 
 
 def test_sign_up_log_in_stay_signed_in_and_log_out(server: Gunicorn, browser: Browser) -> None:
@@ -160,7 +163,10 @@ def test_create_filter_edit_and_delete_tasks(server: Gunicorn, browser: Browser,
     assert "search=VENUE" in page.path
 
     apply_filters(page, Search="", Order="Title, A to Z")
-    page.wait(lambda driver: page.task_titles() == ["Book the venue", "Order catering", "Write the report"], "ordered by title")
+    page.wait(
+        lambda driver: page.task_titles() == ["Book the venue", "Order catering", "Write the report"],
+        "ordered by title",
+    )
 
     item = page.task("Write the report")
     page.click("Edit “Write the report”", within=item)
@@ -190,7 +196,7 @@ def test_the_list_comes_in_pages(server: Gunicorn, browser: Browser, account: Ne
     page = browser("customer", server)
     sign_in(page, user)
     pages = page.wait(lambda driver: driver.find_element(By.CSS_SELECTOR, "nav[aria-label='Task pages']"), "the pages")
-    assert pages.text.startswith("1–20 of 22") and "Previous page" not in pages.text
+    assert pages.text.startswith("1–20 of 22") and "Previous page" not in pages.text  # noqa: RUF001  # the page shows an en dash
     page.link("Next page").click()
     page.wait_for_path("/tasks?page=2")
     page.wait(lambda driver: page.task_titles() == ["Task 02", "Task 01"], "the second page")
@@ -245,8 +251,10 @@ def test_an_admin_promotes_a_user_whose_controls_change_on_their_next_load(
     admin_page.choose(f"Role of {customer.email}", "Seller")
     admin_page.click("Change role")
     admin_page.wait_for_text(f"{customer.email} is now Seller.")
-    history = admin_page.wait(lambda driver: driver.find_element(By.XPATH, "//h3[.='Role history']/following-sibling::table"),
-                              "the role history")
+    history = admin_page.wait(
+        lambda driver: driver.find_element(By.XPATH, "//h3[.='Role history']/following-sibling::table"),
+        "the role history",
+    )
     assert f"Customer Seller User #{admin.id}" in history.text
 
     apply_filters(admin_page, Search=leaver.email)
@@ -291,8 +299,12 @@ def test_an_expired_access_token_is_refreshed_once_for_parallel_requests(
     logged = requests_logged(short_token_server, mark)
     gets = ["/api/profile/", "/api/profile/permissions/", "/api/permissions/"]
     assert sorted(path for method, path, status in logged if status == 401) == sorted(gets)
-    assert [(path, status) for method, path, status in logged if path == "/api/token/refresh/"] == [("/api/token/refresh/", 200)]
-    assert sorted(path for method, path, status in logged if status == 200 and path != "/api/token/refresh/") == sorted(gets)
+    assert [(path, status) for method, path, status in logged if path == "/api/token/refresh/"] == [
+        ("/api/token/refresh/", 200)
+    ]
+    assert sorted(path for method, path, status in logged if status == 200 and path != "/api/token/refresh/") == sorted(
+        gets
+    )
 
     # A refresh the server refuses (this session was logged out elsewhere) returns to the log-in page.
     refresh = refresh_token_of(page)
