@@ -19,44 +19,35 @@ def _valid_for(seconds: float) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
+def _link_mail(kind: str, user: User, to: str, link: str, valid_seconds: float, **extra: str) -> Mail:
+    """A mail that carries one link: greeting, the link and how long it works."""
+    context = {"name": user.first_name, "link": link, "valid_for": _valid_for(valid_seconds), **extra}
+    return compose(kind, to=to, user_id=user.pk, context=context)
+
+
 def verification(user: User) -> Mail:
-    context = {
-        "name": user.first_name,
-        "link": links.verify_email_link(user),
-        "valid_for": _valid_for(links.VERIFY_EMAIL_MAX_AGE.total_seconds()),
-    }
-    return compose("verify_email", to=user.email, user_id=user.pk, context=context)
+    link = links.verify_email_link(user)
+    return _link_mail("verify_email", user, user.email, link, links.VERIFY_EMAIL_MAX_AGE.total_seconds())
 
 
 def password_reset(user: User) -> Mail:
     """Also rendered for a stand-in of an unknown address, and then not sent."""
-    context = {
-        "name": user.first_name,
-        "link": links.password_reset_link(user),
-        "valid_for": _valid_for(settings.PASSWORD_RESET_TIMEOUT),
-    }
-    return compose("password_reset", to=user.email, user_id=user.pk, context=context)
+    link = links.password_reset_link(user)
+    return _link_mail("password_reset", user, user.email, link, settings.PASSWORD_RESET_TIMEOUT)
 
 
 def set_password(user: User) -> Mail:
     """To an account an admin created: the reset-password form sets its first password."""
-    context = {
-        "name": user.first_name,
-        "link": links.password_reset_link(user),
-        "valid_for": _valid_for(settings.PASSWORD_RESET_TIMEOUT),
-        "frontend_url": settings.FRONTEND_URL,
-    }
-    return compose("set_password", to=user.email, user_id=user.pk, context=context)
+    link = links.password_reset_link(user)
+    return _link_mail(
+        "set_password", user, user.email, link, settings.PASSWORD_RESET_TIMEOUT, frontend_url=settings.FRONTEND_URL
+    )
 
 
 def email_change_confirmation(user: User, new_email: str) -> Mail:
-    context = {
-        "name": user.first_name,
-        "link": links.email_change_link(user, new_email),
-        "new_email": new_email,
-        "valid_for": _valid_for(links.EMAIL_CHANGE_MAX_AGE.total_seconds()),
-    }
-    return compose("email_change_confirm", to=new_email, user_id=user.pk, context=context)
+    link = links.email_change_link(user, new_email)
+    max_age = links.EMAIL_CHANGE_MAX_AGE.total_seconds()
+    return _link_mail("email_change_confirm", user, new_email, link, max_age, new_email=new_email)
 
 
 def email_change_notice(user: User, new_email: str) -> Mail:

@@ -21,7 +21,7 @@ does not.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -179,7 +179,7 @@ def prepared_count(queryset: QuerySet[Any], stand_ins: Mapping[str, int | str]) 
     return PreparedQuery.of(counted, stand_ins)
 
 
-__all__: Sequence[str] = [
+__all__ = [
     "NotPreparable",
     "PreparedQuery",
     "PreparedRows",

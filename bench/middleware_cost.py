@@ -66,6 +66,18 @@ def setup_django(folder: Path) -> None:
     call_command("migrate", verbosity=0)
 
 
+def customer_with_tasks() -> tuple[Any, str]:
+    """The in-process rig's data: a customer with 50 tasks, and a real access token of theirs."""
+    from accounts.models import User
+    from accounts.roles import Role
+    from bench import seed
+    from tasks.models import Task
+
+    user = User.objects.create_user("bench@example.com", "Bench-pass-1234!", role=Role.CUSTOMER)
+    Task.objects.bulk_create(Task(owner=user, title=f"Task {n} 📝", description="x" * 200) for n in range(50))
+    return user, seed.access_token(user.pk)
+
+
 def environ_for(path: str, token: str) -> dict[str, Any]:
     from django.test import RequestFactory
 
@@ -161,14 +173,7 @@ def whole_stack(token: str, rounds: int = 5) -> list[tuple[str, float, float]]:
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-middleware-") as folder:
         setup_django(Path(folder))
-        from accounts.models import User
-        from accounts.roles import Role
-        from bench import seed
-        from tasks.models import Task
-
-        user = User.objects.create_user("bench@example.com", "Bench-pass-1234!", role=Role.CUSTOMER)
-        Task.objects.bulk_create(Task(owner=user, title=f"Task {n} 📝", description="x" * 200) for n in range(50))
-        token = seed.access_token(user.pk)
+        _, token = customer_with_tasks()
 
         print("Each layer on GET /api/profile/ around a bare view (us of CPU per request, best of 3 x 5)\n")
         print("| middleware | before (as Django ships it) | now (api.outside_api for the admin's) |")

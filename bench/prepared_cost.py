@@ -18,21 +18,10 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.middleware_cost import setup_django
-
-
-def best_us(func: Callable[[], object], calls: int = 300, rounds: int = 7) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        started = time.process_time()
-        for _ in range(calls):
-            func()
-        best = min(best, (time.process_time() - started) / calls * 1e6)
-    return best
+from bench.middleware_cost import best_us, customer_with_tasks, setup_django
 
 
 def main() -> int:
@@ -41,16 +30,11 @@ def main() -> int:
         from ninja_jwt.tokens import AccessToken
 
         from accounts.models import User
-        from accounts.roles import Role
         from accounts.tokens import _access_token, active_user
-        from bench import seed
-        from tasks.models import Task
         from tasks.schemas import TaskOut
         from tasks.selectors import task_list_visible_to, task_rows_visible_to
 
-        user = User.objects.create_user("bench@example.com", "Bench-pass-1234!", role=Role.CUSTOMER)
-        Task.objects.bulk_create(Task(owner=user, title=f"Task {n}", description="x" * 200) for n in range(50))
-        token = seed.access_token(user.pk)
+        user, token = customer_with_tasks()
         fields = tuple(TaskOut.model_fields)
 
         def orm_user() -> object:

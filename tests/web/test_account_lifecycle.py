@@ -100,6 +100,14 @@ def mailed_link(smtp: Smtp, on: Gunicorn, to: str, subject: str, route: str) -> 
     return link_in(smtp.inbox.wait_for(to, subject), f"{on.http.base}/{route}?")
 
 
+def submit_sign_up(page: Page, address: str) -> None:
+    """Fill in and send the sign-up form (what the page says next is the test's to read)."""
+    page.open("/register")
+    page.fill("Email", address)
+    page.fill("Password", PASSWORD)
+    page.click("Sign up")
+
+
 def section(page: Page, heading: str) -> WebElement:
     """The `<section>` whose heading is `heading`."""
     xpath = f"//section[./*[self::h2 or self::h3][normalize-space(.)={xpath_literal(heading)}]]"
@@ -142,10 +150,7 @@ def session_rows(page: Page) -> list[WebElement]:
 def test_sign_up_then_verify_from_the_mailed_link(mail_server: Gunicorn, smtp: Smtp, browser: Browser) -> None:
     page = browser("visitor", mail_server)
     address = fresh_email("ada")
-    page.open("/register")
-    page.fill("Email", address)
-    page.fill("Password", PASSWORD)
-    page.click("Sign up")
+    submit_sign_up(page, address)
     page.wait_for_text(f"Signed in as {address}")
     mailed_link(smtp, mail_server, address, VERIFY_SUBJECT, "verify-email")  # the sign-up's mail
 
@@ -176,10 +181,7 @@ def test_an_unverified_address_may_not_log_in_when_the_server_requires_it(
 ) -> None:
     page = browser("visitor", verified_only_server)
     address = fresh_email("grace")
-    page.open("/register")
-    page.fill("Email", address)
-    page.fill("Password", PASSWORD)
-    page.click("Sign up")
+    submit_sign_up(page, address)
     assert notice(page) == (
         f"Your account is created. We have mailed a link to {address}: open it to verify the address, then log in."
     )
