@@ -5,9 +5,9 @@ send a mail.
 A fixed window per key. In the database the count is raised with one atomic UPDATE, so
 concurrent attempts on several workers cannot slip past the limit. (Django's cache `incr`
 is a get-then-set on the database and local-memory backends, which loses counts under
-concurrency; the local-memory cache is also per process.) In Redis, INCR is atomic by
-itself, and the three counters of an attempt are raised and given their expiry in one
-MULTI/EXEC round trip: no row, no SQL, nothing for `flush_expired` to delete.
+concurrency; the local-memory cache is also per process.) In Redis, the counters of an
+attempt are raised and given their expiry by one script, atomic like MULTI/EXEC but one
+command and one reply (EVALSHA): no row, no SQL, nothing for `flush_expired` to delete.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone as dj_timezone
+from redis.commands.core import Script
 
 from api.client import client_address
 from api.throttling import Rate, Throttled
@@ -34,6 +35,17 @@ from .models import ThrottleWindow
 #: Seconds a Redis command may take before the login answers 503: Redis answers in well
 #: under a millisecond, so this only ever ends a wait on a hung or unreachable server.
 REDIS_TIMEOUT_SECONDS = 2
+
+#: Count one attempt for each key: INCR it and (re)set its expiry (ARGV[1] seconds); the
+#: counts, in the order of KEYS.
+_COUNT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  counts[i] = redis.call('INCR', key)
+  redis.call('EXPIRE', key, ARGV[1])
+end
+return counts
+"""
 
 #: Give back one attempt: DECR, but never below zero and never on a key that has expired
 #: (a plain DECR would create it at -1, with no expiry).
@@ -58,8 +70,10 @@ def redis_client(url: str) -> redis.Redis:
     )
 
 
-def _redis() -> redis.Redis | None:
-    return redis_client(settings.REDIS_URL) if settings.REDIS_URL else None
+@cache
+def _script(url: str, source: str) -> Script:
+    """`source` run by its SHA1 (EVALSHA; loaded again if the server has lost it)."""
+    return redis_client(url).register_script(source)
 
 
 class _NewWindow(Exception):
@@ -104,22 +118,18 @@ def _count(keys: list[str], rate: Rate, now: datetime) -> list[int]:
     return [counts[row_key] for row_key in row_keys]
 
 
-def _count_in_redis(client: redis.Redis, row_keys: list[str], rate: Rate) -> list[int]:
-    """INCR each key and (re)set its expiry, in one MULTI/EXEC: the counts, in order.
+def _count_in_redis(url: str, row_keys: list[str], rate: Rate) -> list[int]:
+    """INCR each key and (re)set its expiry, in one script: the counts, in order.
 
     The window is in the key, so pushing the expiry forward at every attempt only keeps a
     finished window's key a little longer (at most one more window), never its count alive.
     """
-    prefix = settings.REDIS_KEY_PREFIX
-    pipe = client.pipeline(transaction=True)
-    for row_key in row_keys:
-        pipe.incr(prefix + row_key)
-        pipe.expire(prefix + row_key, rate.seconds + 1)
+    keys = [settings.REDIS_KEY_PREFIX + row_key for row_key in row_keys]
     try:
-        replies = pipe.execute()
+        replies = _script(url, _COUNT)(keys=keys, args=[rate.seconds + 1])
     except redis.RedisError as exc:
         raise ThrottleStoreUnavailable() from exc
-    return [int(count) for count in replies[::2]]
+    return [int(count) for count in replies]
 
 
 @dataclass(frozen=True)
@@ -131,12 +141,11 @@ class PasswordAttempt:
 
     def succeeded(self) -> None:
         """Only wrong passwords count: take back what this attempt added."""
-        client = _redis()
-        if client is None:
+        if not settings.REDIS_URL:
             ThrottleWindow.objects.filter(key__in=self.row_keys, count__gt=0).update(count=F("count") - 1)
             return
         try:
-            client.eval(_GIVE_BACK, len(self.row_keys), *(settings.REDIS_KEY_PREFIX + key for key in self.row_keys))
+            _script(settings.REDIS_URL, _GIVE_BACK)(keys=[settings.REDIS_KEY_PREFIX + key for key in self.row_keys])
         except redis.RedisError as exc:
             raise ThrottleStoreUnavailable() from exc
 
@@ -147,12 +156,12 @@ def _digest(*parts: str) -> str:
 
 def count_attempt(keys: list[str], rate: Rate) -> tuple[str, ...]:
     """Count one attempt against each key in its current window (one atomic UPDATE, or one
-    MULTI/EXEC in Redis); raise Throttled (with the seconds until the window ends) when any
+    script in Redis); raise Throttled (with the seconds until the window ends) when any
     count is over `rate`. Returns the windows' keys, for a caller that may give it back."""
     now = dj_timezone.now()
     row_keys = _row_keys(keys, rate, now)
-    client = _redis()
-    counts = _count(keys, rate, now) if client is None else _count_in_redis(client, row_keys, rate)
+    url = settings.REDIS_URL
+    counts = _count_in_redis(url, row_keys, rate) if url else _count(keys, rate, now)
     if max(counts) > rate.limit:
         window_end = (int(now.timestamp()) // rate.seconds + 1) * rate.seconds
         raise Throttled(max(1, math.ceil(window_end - now.timestamp())))

@@ -258,6 +258,20 @@ def test_login_answers_503_when_redis_is_unreachable(customer: User, store: Stor
     assert not OutstandingToken.objects.exists()
 
 
+@pytest.mark.parametrize("store", ["redis"], indirect=True)
+def test_redis_that_lost_its_scripts_still_counts_and_gives_back(customer: User, store: Store) -> None:
+    """The counts run as scripts called by their digest; a restarted Redis has none loaded."""
+    assert store.keys is not None
+    attempt(customer.email)
+    store.keys.client.script_flush()
+
+    attempt(customer.email)
+    assert set(store.counts().values()) == {2}
+    store.keys.client.script_flush()
+    assert_json(attempt(customer.email, PASSWORD), 200)
+    assert set(store.counts().values()) == {2}  # the right password took its count back
+
+
 # --- device tokens: an attack on an address cannot lock its owner out -----------------------------
 
 
