@@ -31,7 +31,7 @@ from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from ninja_jwt.tokens import AccessToken, RefreshToken, UntypedToken
 from ninja_jwt.utils import aware_utcnow, datetime_from_epoch
 
-from api.prepared import PreparedQuery, int_stand_in
+from api.prepared import PreparedQuery, int_stand_in, prepared_insert
 
 from .errors import InvalidToken
 from .models import LoginSession, User
@@ -83,7 +83,7 @@ def _new_refresh(user: User, session: LoginSession, refresh: RefreshToken) -> st
     _stamp(refresh, user, session.pk)
     refresh["exp"] = min(refresh["exp"], int(session.expires_at.timestamp()))
     signed = str(refresh)
-    OutstandingToken.objects.create(
+    prepared_insert(OutstandingToken).create(
         user=user,
         jti=refresh["jti"],
         token=signed,
@@ -99,7 +99,7 @@ def start_session(user: User, client: Client = Client()) -> TokenPair:
     now = timezone.now()
     refresh = RefreshToken()
     with transaction.atomic():
-        session = LoginSession.objects.create(
+        session = prepared_insert(LoginSession).create(
             user=user,
             created_at=now,
             last_used_at=now,
