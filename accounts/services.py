@@ -33,7 +33,7 @@ from .errors import (
 )
 from .models import RoleChange, User
 from .roles import SELF_SERVICE_ROLES, Role
-from .throttling import count_login_attempt, count_password_recheck
+from .throttling import login_attempt, password_recheck_attempt
 
 audit = logging.getLogger("nexora.audit")
 
@@ -106,9 +106,10 @@ def login(
     """
     email = User.objects.normalize_email(email)
     known_device = device_token if device_token and device_token_valid(email, device_token) else None
-    attempt = count_login_attempt(request, email, device_token=known_device)
+    attempt = login_attempt(request, email, device_token=known_device)
     user = authenticate(request, email=email, password=password)
     if user is None:
+        attempt.failed()
         # Never the password; the address (PII) only as a keyed digest: enough to see one
         # account guessed at from many clients, useless to anyone without the secret key.
         email_digest = salted_hmac("nexora.audit.email", email).hexdigest()[:16]
@@ -136,8 +137,9 @@ def profile_update(*, user: User, **changes: Any) -> User:
 def check_current_password(user: User, password: str) -> None:
     """WrongPassword unless `password` is the signed-in user's; wrong guesses are throttled
     per account like log-ins (Throttled), so a stolen access token cannot test passwords."""
-    attempt = count_password_recheck(user.pk)
+    attempt = password_recheck_attempt(user.pk)
     if not user.check_password(password):
+        attempt.failed()
         raise WrongPassword()
     attempt.succeeded()
 

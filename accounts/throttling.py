@@ -8,6 +8,13 @@ is a get-then-set on the database and local-memory backends, which loses counts 
 concurrency; the local-memory cache is also per process.) In Redis, the counters of an
 attempt are raised and given their expiry by one script, atomic like MULTI/EXEC but one
 command and one reply (EVALSHA): no row, no SQL, nothing for `flush_expired` to delete.
+
+A password guess (a log-in, a re-check of the current password) is judged once the
+password is checked: a wrong one is counted, a right one only reads the counts, so each
+costs one trip to the store. Parallel guesses still cannot learn more than the limit: an
+answer other than 429 is given only by the atomic count (or read) after the check. Counts
+only grow within a window, so a key found full stays full until its window ends; this
+process remembers it and refuses later guesses on it before hashing a password.
 """
 
 from __future__ import annotations
@@ -47,15 +54,10 @@ end
 return counts
 """
 
-#: Give back one attempt: DECR, but never below zero and never on a key that has expired
-#: (a plain DECR would create it at -1, with no expiry).
-_GIVE_BACK = """
-for _, key in ipairs(KEYS) do
-  local count = tonumber(redis.call('GET', key) or '0')
-  if count > 0 then redis.call('DECR', key) end
-end
-return 0
-"""
+#: Keys this process found full (as many failures as the limit) in their window: {(store,
+#: window key, limit): end of the window, epoch seconds}. Bounded; forgetting is always safe.
+_known_full: dict[tuple[str, str, int], int] = {}
+_KNOWN_FULL_MAX = 10_000
 
 
 @cache
@@ -132,61 +134,115 @@ def _count_in_redis(url: str, row_keys: list[str], rate: Rate) -> list[int]:
     return [int(count) for count in replies]
 
 
+def _read_counts(row_keys: list[str]) -> list[int]:
+    """The counts of these windows, without counting: one MGET, or one SELECT."""
+    url = settings.REDIS_URL
+    if not url:
+        counts = dict(ThrottleWindow.objects.filter(key__in=row_keys).values_list("key", "count"))
+        return [counts.get(row_key, 0) for row_key in row_keys]
+    try:
+        replies = redis_client(url).mget([settings.REDIS_KEY_PREFIX + row_key for row_key in row_keys])
+    except redis.RedisError as exc:
+        raise ThrottleStoreUnavailable() from exc
+    return [int(reply or 0) for reply in replies]
+
+
+def _store() -> str:
+    return f"redis:{settings.REDIS_URL}:{settings.REDIS_KEY_PREFIX}" if settings.REDIS_URL else "database"
+
+
+def _window_end(rate: Rate, now: float) -> int:
+    return (int(now) // rate.seconds + 1) * rate.seconds
+
+
+def _wait(until: float, now: float) -> int:
+    return max(1, math.ceil(until - now))
+
+
 @dataclass(frozen=True)
 class PasswordAttempt:
-    """The throttle windows one password guess (a log-in, or a re-check of the current
-    password) was counted in; a success gives them back."""
+    """One password guess (a log-in, or a re-check of the current password) against the
+    windows of `keys`, judged once the password is checked (see the module's docstring)."""
 
-    row_keys: tuple[str, ...]
+    keys: tuple[str, ...]
+    rate: Rate
+
+    def failed(self) -> None:
+        """A wrong password: count it; Throttled when a count is now over the limit."""
+        now = dj_timezone.now()
+        row_keys = _row_keys(list(self.keys), self.rate, now)
+        url = settings.REDIS_URL
+        counts = _count_in_redis(url, row_keys, self.rate) if url else _count(list(self.keys), self.rate, now)
+        self._judge(row_keys, counts, now.timestamp(), over=self.rate.limit)
 
     def succeeded(self) -> None:
-        """Only wrong passwords count: take back what this attempt added."""
-        if not settings.REDIS_URL:
-            ThrottleWindow.objects.filter(key__in=self.row_keys, count__gt=0).update(count=F("count") - 1)
-            return
-        try:
-            _script(settings.REDIS_URL, _GIVE_BACK)(keys=[settings.REDIS_KEY_PREFIX + key for key in self.row_keys])
-        except redis.RedisError as exc:
-            raise ThrottleStoreUnavailable() from exc
+        """The right password: not counted; Throttled when a window already holds the limit
+        of failures (a 429 whether or not the password was right)."""
+        now = dj_timezone.now()
+        row_keys = _row_keys(list(self.keys), self.rate, now)
+        self._judge(row_keys, _read_counts(row_keys), now.timestamp(), over=self.rate.limit - 1)
+
+    def _judge(self, row_keys: list[str], counts: list[int], now: float, *, over: int) -> None:
+        until = _window_end(self.rate, now)
+        full = [row_key for row_key, count in zip(row_keys, counts, strict=True) if count >= self.rate.limit]
+        if full:
+            if len(_known_full) >= _KNOWN_FULL_MAX:
+                _known_full.clear()
+            store = _store()
+            for row_key in full:
+                _known_full[(store, row_key, self.rate.limit)] = until
+        if max(counts) > over:
+            raise Throttled(_wait(until, now))
+
+
+def password_attempt(keys: list[str], rate: Rate) -> PasswordAttempt:
+    """A guess against `keys`, refused at once (Throttled) if this process already found one
+    of their windows full: no password is hashed for it, nothing asked of the store."""
+    now = dj_timezone.now()
+    store = _store()
+    for row_key in _row_keys(keys, rate, now):
+        until = _known_full.get((store, row_key, rate.limit))
+        if until is not None and until > now.timestamp():
+            raise Throttled(_wait(until, now.timestamp()))
+    return PasswordAttempt(tuple(keys), rate)
+
+
+def forget_known_full() -> None:
+    """Forget the windows this process found full (tests that reset the store call it)."""
+    _known_full.clear()
 
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
-def count_attempt(keys: list[str], rate: Rate) -> tuple[str, ...]:
+def count_attempt(keys: list[str], rate: Rate) -> None:
     """Count one attempt against each key in its current window (one atomic UPDATE, or one
     script in Redis); raise Throttled (with the seconds until the window ends) when any
-    count is over `rate`. Returns the windows' keys, for a caller that may give it back."""
+    count is over `rate`."""
     now = dj_timezone.now()
-    row_keys = _row_keys(keys, rate, now)
     url = settings.REDIS_URL
-    counts = _count_in_redis(url, row_keys, rate) if url else _count(keys, rate, now)
+    counts = _count_in_redis(url, _row_keys(keys, rate, now), rate) if url else _count(keys, rate, now)
     if max(counts) > rate.limit:
-        window_end = (int(now.timestamp()) // rate.seconds + 1) * rate.seconds
-        raise Throttled(max(1, math.ceil(window_end - now.timestamp())))
-    return tuple(row_keys)
+        raise Throttled(_wait(_window_end(rate, now.timestamp()), now.timestamp()))
 
 
-def count_login_attempt(request: HttpRequest, email: str, *, device_token: str | None = None) -> PasswordAttempt:
-    """Count one attempt per client, per (address, client), and per address, or per
-    (address, device token) for a client that proves it logged in here before; raise
-    Throttled when any count is over LOGIN_RATE.
-
-    Counted before the password is checked (`count_attempt`), so parallel guesses
-    cannot slip past the limit; a successful log-in takes its count back.
-    """
+def login_attempt(request: HttpRequest, email: str, *, device_token: str | None = None) -> PasswordAttempt:
+    """A log-in, judged per client, per (address, client), and per address, or per (address,
+    device token) for a client that proves it logged in here before, against LOGIN_RATE
+    (contract: failed log-ins are counted; once a count is over, even the right password
+    gets 429)."""
     client = client_address(request)[:64]
     per_address = f"login:device:{_digest(email, device_token)}" if device_token else f"login:email:{_digest(email)}"
     keys = [f"login:addr:{client}", f"login:pair:{_digest(email, client)}", per_address]
-    return PasswordAttempt(count_attempt(keys, Rate.parse(settings.LOGIN_RATE)))
+    return password_attempt(keys, Rate.parse(settings.LOGIN_RATE))
 
 
-def count_password_recheck(user_id: int) -> PasswordAttempt:
-    """Count one re-check of a signed-in user's password (to change it, the address, or to
-    delete the account) against LOGIN_RATE, per account: a stolen access token must not be
-    an unthrottled way to guess the password. Counted before the check, like a log-in."""
-    return PasswordAttempt(count_attempt([f"recheck:user:{user_id}"], Rate.parse(settings.LOGIN_RATE)))
+def password_recheck_attempt(user_id: int) -> PasswordAttempt:
+    """A re-check of a signed-in user's password (to change it, the address, or to delete
+    the account), judged per account against LOGIN_RATE like a log-in: a stolen access
+    token must not be an unthrottled way to guess the password."""
+    return password_attempt([f"recheck:user:{user_id}"], Rate.parse(settings.LOGIN_RATE))
 
 
 #: Key prefix of the sign-up counts: every request to /api/register/ is one, whatever its answer.

@@ -1,13 +1,14 @@
-"""Micro-benchmark: what counting one log-in attempt costs, in the database and in Redis.
+"""Micro-benchmark: what judging one log-in attempt costs, in the database and in Redis.
 
     python -m bench.throttle_cost                     # SQLite file, and Redis at REDIS_TEST_URL
     python -m bench.throttle_cost --database mysql    # a throwaway MariaDB database instead
 
-Times `count_login_attempt` followed by `succeeded()` (what a successful log-in does around
-the hash: three counters raised, then given back), for the database store and for Redis
-(accounts/throttling.py), in microseconds of wall time per attempt: both are round trips to
-another process, so CPU time would hide them. Best of several interleaved rounds, for the
-same client again and again (its windows exist) and for a new client each time (created).
+Times `login_attempt` followed by `succeeded()` (a right password: the three counts read)
+or by `failed()` (a wrong one: the three counts raised), for the database store and for
+Redis (accounts/throttling.py), in microseconds of wall time per attempt: both are round
+trips to another process, so CPU time would hide them. Best of several interleaved rounds;
+a wrong password from the same client again and again (its windows exist) and from a new
+client each time (they are created).
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ if str(ROOT) not in sys.path:
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 ATTEMPTS = 300
 ROUNDS = 5
-#: The same client again (its three windows exist: one UPDATE, one SELECT, one UPDATE back),
-#: and a new client each time (its windows are created first).
-SCENARIOS = ("same client", "new client")
+#: A right password from the same client again (one read), a wrong one from the same client
+#: (its three windows exist: one UPDATE and one SELECT), and a wrong one from a new client
+#: each time (its windows are created first).
+SCENARIOS = ("right password", "wrong password, same client", "wrong password, new client")
 
 
 @contextmanager
@@ -60,7 +62,7 @@ def run(kind: str) -> list[tuple[str, str, float]]:
     from django.db import connections
     from django.test import RequestFactory
 
-    from accounts.throttling import count_login_attempt, redis_client
+    from accounts.throttling import login_attempt, redis_client
 
     call_command("migrate", verbosity=0)
     settings.LOGIN_RATE = "1000000/h"
@@ -75,12 +77,14 @@ def run(kind: str) -> list[tuple[str, str, float]]:
                 settings.REDIS_URL = REDIS_TEST_URL if store == "redis" else ""
                 requests = []
                 for _ in range(ATTEMPTS):
-                    serial += 1 if scenario == "new client" else 0
+                    serial += 1 if scenario.endswith("new client") else 0
                     address = f"10.{serial >> 16 & 255}.{serial >> 8 & 255}.{serial & 255}"
                     requests.append(factory.post("/api/login/", REMOTE_ADDR=address))
+                right = scenario == "right password"
                 started = time.perf_counter()
                 for request in requests:
-                    count_login_attempt(request, "bench@example.com").succeeded()
+                    attempt = login_attempt(request, "bench@example.com")
+                    attempt.succeeded() if right else attempt.failed()
                 best[scenario, store] = min(best[scenario, store], (time.perf_counter() - started) / ATTEMPTS * 1e6)
     finally:
         client = redis_client(REDIS_TEST_URL)
@@ -98,7 +102,8 @@ def main() -> int:
     with database(args.database):
         rows = run(args.database)
     print(
-        f"count_login_attempt + succeeded(), {args.database} vs Redis, us per attempt (best of {ROUNDS} x {ATTEMPTS})\n"
+        f"login_attempt + succeeded() or failed(), {args.database} vs Redis, us per attempt"
+        f" (best of {ROUNDS} x {ATTEMPTS})\n"
     )
     print("| attempt | store | us per attempt |")
     print("|---|---|---:|")

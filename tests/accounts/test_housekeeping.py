@@ -51,6 +51,8 @@ def test_flush_expired_deletes_expired_tokens_and_finished_windows_only(db: None
         alice_first = login(alice)
         alice_second = refresh(alice_first["refresh"]).json()  # rotated: keeps the session's expiry
     with time_machine.travel(START + timedelta(days=5), tick=False):
+        mistyped = ApiClient().post("/api/login/", {"email": bob.email, "password": "Mistyped-Passw0rd"})
+        assert mistyped.status_code == 401  # a failed log-in: counted in three windows
         bob_pair = login(bob)
     assert (OutstandingToken.objects.count(), BlacklistedToken.objects.count(), ThrottleWindow.objects.count()) == (
         3,

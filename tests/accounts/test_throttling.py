@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 import time_machine
@@ -19,7 +20,8 @@ from django.utils import timezone
 from ninja_jwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import ThrottleWindow, User
-from accounts.throttling import redis_client
+from accounts.throttling import forget_known_full, password_attempt, redis_client
+from api.throttling import Rate, Throttled
 from nexora_testkit.client import ApiClient
 from nexora_testkit.factories import PASSWORD, CustomerFactory
 from tests.accounts.helpers import LOGIN_FAILED, assert_detail, assert_json
@@ -121,7 +123,7 @@ def test_login_throttle_counts_failed_logins_only(customer: User, store: Store) 
         assert assert_json(attempt(customer.email, PASSWORD), 200)["user"]["id"] == customer.pk
 
     assert OutstandingToken.objects.filter(user=customer).count() == LIMIT + 2
-    assert set(store.counts().values()) == {0}
+    assert store.counts() == {}  # a right password only reads the counts
 
 
 @pytest.mark.django_db
@@ -164,7 +166,7 @@ def test_login_throttle_rotating_xff_ignored_without_trusted_proxy(store: Store)
 
     assert_throttled(attempt("someone-else@example.com", HTTP_X_FORWARDED_FOR="203.0.113.200"))
     # Only the socket address was counted, never the header's.
-    assert store.count("login:addr:127.0.0.1:") == LIMIT + 1
+    assert store.count("login:addr:127.0.0.1:") == LIMIT
     assert not store.has("login:addr:203.0.113.")
 
 
@@ -192,7 +194,7 @@ def test_login_throttle_trusted_proxy_spoofed_first_entries_do_not_dodge(setting
         assert_not_throttled(attempt(f"someone{n}@example.com", HTTP_X_FORWARDED_FOR=spoofed, **proxy))
 
     assert_throttled(attempt("someone-else@example.com", HTTP_X_FORWARDED_FOR="192.0.2.99, 203.0.113.7", **proxy))
-    assert store.count("login:addr:203.0.113.7:") == LIMIT + 1
+    assert store.count("login:addr:203.0.113.7:") == LIMIT
 
 
 # --- storage -------------------------------------------------------------------------------------
@@ -216,7 +218,8 @@ def test_login_throttle_counts_stored_in_throttle_window(customer: User, store: 
     assert all(customer.email not in row.key for row in rows)
 
     assert_throttled(attempt(customer.email))
-    assert {row.key: row.count for row in ThrottleWindow.objects.all()} == {row.key: LIMIT + 1 for row in rows}
+    # Refused before its password was checked: the windows are full, nothing more to count.
+    assert {row.key: row.count for row in ThrottleWindow.objects.all()} == {row.key: LIMIT for row in rows}
 
 
 @pytest.mark.django_db
@@ -243,7 +246,7 @@ def test_login_throttle_counts_stored_in_redis(customer: User, store: Store) -> 
     assert all(customer.email not in key for key in counts)
 
     assert_throttled(attempt(customer.email))
-    assert set(store.counts().values()) == {LIMIT + 1}
+    assert set(store.counts().values()) == {LIMIT}
 
 
 @pytest.mark.parametrize("store", ["redis"], indirect=True)
@@ -258,6 +261,53 @@ def test_login_answers_503_when_redis_is_unreachable(customer: User, store: Stor
     assert not OutstandingToken.objects.exists()
 
 
+def test_a_full_window_refuses_before_any_password_is_hashed(customer: User) -> None:
+    """Once this process has seen a window full, a flood on it costs no Argon2 hash."""
+    hashed: list[str] = []
+    for _ in range(LIMIT):
+        attempt(customer.email)
+
+    with patch.object(User, "check_password", autospec=True, side_effect=lambda user, raw: hashed.append(raw)):
+        for _ in range(5):
+            assert_throttled(attempt(customer.email))
+        assert_throttled(attempt(customer.email, PASSWORD))
+    assert hashed == []
+
+
+def test_another_process_checks_the_password_then_refuses_by_the_stored_count(customer: User, store: Store) -> None:
+    """A process that has not seen the window full (another worker or instance) learns it
+    from the store, after the check: the right password is refused too, and not counted."""
+    for _ in range(LIMIT):
+        attempt(customer.email)
+    forget_known_full()
+
+    assert_throttled(attempt(customer.email, PASSWORD))
+    assert set(store.counts().values()) == {LIMIT}
+    forget_known_full()
+    assert_throttled(attempt(customer.email))
+    assert set(store.counts().values()) == {LIMIT + 1}
+    assert not OutstandingToken.objects.exists()
+
+
+@pytest.mark.django_db
+def test_guesses_in_flight_get_answers_only_within_the_limit(store: Store) -> None:
+    """Guesses started together (each passed the first look) are judged one by one against
+    the store once their passwords are checked: LIMIT wrong answers at most, then 429 even
+    for the right password."""
+    keys = ["login:addr:192.0.2.50"]
+    rate = Rate.parse(f"{LIMIT}/m")
+    in_flight = [password_attempt(keys, rate) for _ in range(LIMIT + 3)]
+
+    for guess in in_flight[:LIMIT]:
+        guess.failed()
+    for guess in in_flight[LIMIT:-1]:
+        with pytest.raises(Throttled):
+            guess.failed()
+    with pytest.raises(Throttled):
+        in_flight[-1].succeeded()
+    assert store.count("login:addr:192.0.2.50:") == LIMIT + 2
+
+
 @pytest.mark.parametrize("store", ["redis"], indirect=True)
 def test_redis_that_lost_its_scripts_still_counts_and_gives_back(customer: User, store: Store) -> None:
     """The counts run as scripts called by their digest; a restarted Redis has none loaded."""
@@ -269,7 +319,7 @@ def test_redis_that_lost_its_scripts_still_counts_and_gives_back(customer: User,
     assert set(store.counts().values()) == {2}
     store.keys.client.script_flush()
     assert_json(attempt(customer.email, PASSWORD), 200)
-    assert set(store.counts().values()) == {2}  # the right password took its count back
+    assert set(store.counts().values()) == {2}  # the right password is not counted
 
 
 # --- device tokens: an attack on an address cannot lock its owner out -----------------------------
@@ -379,10 +429,10 @@ def test_a_stolen_access_token_cannot_guess_the_password_without_end(
     stored = User.objects.get(pk=customer.pk)
     assert (stored.email, stored.check_password(PASSWORD)) == (customer.email, True)
     assert mailoutbox == []
-    assert store.count(f"recheck:user:{customer.pk}:") == LIMIT + 1
+    assert store.count(f"recheck:user:{customer.pk}:") == LIMIT
 
 
-def test_the_right_password_takes_back_its_count(customer: User, store: Store) -> None:
+def test_the_right_password_is_not_counted(customer: User, store: Store) -> None:
     assert recheck(customer, "password", "Wrong-Passw0rd!").status_code == 400
     assert recheck(customer, "email", PASSWORD).status_code == 202
 
