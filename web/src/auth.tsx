@@ -3,7 +3,7 @@
 // so a role changed by an admin shows on the user's next load; the API checks every call anyway).
 import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 
-import { api, publicApi, session } from "./api/client";
+import { api, deviceTokens, publicApi, session } from "./api/client";
 import { errorMessage, unwrap } from "./api/errors";
 import type { User } from "./api/types";
 import { navigate } from "./router";
@@ -84,7 +84,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     () => ({
       state,
       async signIn(email, password) {
-        const login = await unwrap(publicApi.POST("/api/login/", { body: { email, password } }));
+        // This browser's device token for the address, if it has one: an attack on the
+        // address from elsewhere then cannot lock it out (docs/api.md, "Tokens").
+        const device_token = deviceTokens.for(email);
+        const body = device_token === undefined ? { email, password } : { email, password, device_token };
+        const login = await unwrap(publicApi.POST("/api/login/", { body }));
+        deviceTokens.remember(email, login.device_token);
         session.store(login);
         const permissions = await loadPermissions();
         setState({ status: "signedIn", user: login.user, permissions });

@@ -3,6 +3,7 @@
 // which sends the bearer token and refreshes it once, for every request in flight, on a 401.
 import createClient from "openapi-fetch";
 
+import { DeviceTokens } from "./deviceTokens";
 import { apiError } from "./errors";
 import type { paths } from "./schema";
 import { Session } from "./session";
@@ -20,3 +21,5 @@ export const session = new Session(window.sessionStorage, async (refresh) => {
 });
 
 export const api = createClient<paths>({ baseUrl, fetch: session.fetch });
+
+export const deviceTokens = new DeviceTokens(window.localStorage);
