@@ -129,10 +129,15 @@ def test_throttle_across_instances(deployment: Deployment) -> None:
     assert statuses == [401] * limit + [429, 429], f"{limit + 2} failed logins for one e-mail, alternately on A and B"
     assert_throttled_reply_headers(retry_after[limit:], "per e-mail")
     if deployment.redis is not None:
-        # (The session check's successful log-in left its address's count at zero.)
+        # (The session check's successful log-in was only read, never counted.) Both instances
+        # counted into one Redis key: the `limit` failures, then each attempt over it that
+        # was checked by a worker that had not yet seen the window full (at least the first;
+        # a worker that had refuses before the check and counts nothing).
         counts = deployment.redis.counts().items()
         per_email = [count for key, count in counts if key.startswith("login:email:") and count]
-        assert per_email == [limit + 2], "the per-e-mail count both instances raised, in Redis"
+        assert len(per_email) == 1 and limit + 1 <= per_email[0] <= limit + 2, (
+            f"the per-e-mail count both instances raised, in Redis: {per_email}"
+        )
 
     # Per client address, through nginx: nginx appends the address it saw (127.0.0.1), so a
     # forged X-Forwarded-For from the client changes nothing.
