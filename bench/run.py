@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import database, profile, wrkrun  # noqa: E402
-from bench.scenarios import API, FLOOR, Scenario, Target, body_text, scenarios  # noqa: E402
+from bench.scenarios import API, FLOOR, LOGIN_ROUNDS_FACTOR, Scenario, Target, body_text, scenarios  # noqa: E402
 from bench.server import SETTINGS_MODULE, bench_server  # noqa: E402
 from nexora_testkit.live_server import Gunicorn  # noqa: E402
 
@@ -178,7 +178,7 @@ class Bench:
             for which in scenario.targets:  # warm-up: imports, connections, caches; not counted
                 warm = self.wrk(scenario, which, self.args.warmup, pool=math.ceil(self.args.warmup * WARMUP_POOL_RATE))
                 pool = max(1000, math.ceil(POOL_HEADROOM * warm.rps * self.args.duration))
-            for round_no in range(self.args.rounds):
+            for round_no in range(self.args.rounds * scenario.rounds_factor):
                 # Interleaved in short rounds, floor-api then api-floor (ABBA), so the other
                 # load on the machine and its drift hit both alike.
                 for which in scenario.targets[:: 1 if round_no % 2 == 0 else -1]:
@@ -328,7 +328,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--rounds",
         type=int,
         default=5,
-        help="measured runs per scenario and target, floor and API interleaved (default 5)",
+        help="measured runs per scenario and target, floor and API interleaved (default 5; login twice as many)",
     )
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (default 4: two per worker)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1: the server needs the cores)")
@@ -368,7 +368,8 @@ def main(argv: list[str] | None = None) -> int:
     server = bench_server(workers=args.workers, env=env, log_dir=workdir)
     print(
         f"Nexora API benchmark: {args.workers} gunicorn workers, wrk {args.threads} thread(s) x "
-        f"{args.connections} connections, {args.duration:g} s x {args.rounds} rounds per target, {db.describe()}",
+        f"{args.connections} connections, {args.duration:g} s x {args.rounds} rounds per target "
+        f"(login: {args.rounds * LOGIN_ROUNDS_FACTOR}), {db.describe()}",
         flush=True,
     )
     try:
