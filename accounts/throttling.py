@@ -134,6 +134,12 @@ def _count_in_redis(url: str, row_keys: list[str], rate: Rate) -> list[int]:
     return [int(count) for count in replies]
 
 
+def _count_in_store(keys: list[str], rate: Rate, now: datetime) -> list[int]:
+    """Count one attempt for each key in its current window, in Redis or in the database."""
+    url = settings.REDIS_URL
+    return _count_in_redis(url, _row_keys(keys, rate, now), rate) if url else _count(keys, rate, now)
+
+
 def _read_counts(row_keys: list[str]) -> list[int]:
     """The counts of these windows, without counting: one MGET, or one SELECT."""
     url = settings.REDIS_URL
@@ -170,10 +176,8 @@ class PasswordAttempt:
     def failed(self) -> None:
         """A wrong password: count it; Throttled when a count is now over the limit."""
         now = dj_timezone.now()
-        row_keys = _row_keys(list(self.keys), self.rate, now)
-        url = settings.REDIS_URL
-        counts = _count_in_redis(url, row_keys, self.rate) if url else _count(list(self.keys), self.rate, now)
-        self._judge(row_keys, counts, now.timestamp(), over=self.rate.limit)
+        counts = _count_in_store(list(self.keys), self.rate, now)
+        self._judge(_row_keys(list(self.keys), self.rate, now), counts, now.timestamp(), over=self.rate.limit)
 
     def succeeded(self) -> None:
         """The right password: not counted; Throttled when a window already holds the limit
@@ -221,9 +225,7 @@ def count_attempt(keys: list[str], rate: Rate) -> None:
     script in Redis); raise Throttled (with the seconds until the window ends) when any
     count is over `rate`."""
     now = dj_timezone.now()
-    url = settings.REDIS_URL
-    counts = _count_in_redis(url, _row_keys(keys, rate, now), rate) if url else _count(keys, rate, now)
-    if max(counts) > rate.limit:
+    if max(_count_in_store(keys, rate, now)) > rate.limit:
         raise Throttled(_wait(_window_end(rate, now.timestamp()), now.timestamp()))
 
 
