@@ -1,7 +1,7 @@
 """Deleting rows that can no longer matter, so the token and throttle tables stay bounded.
 
-Every login and refresh adds an OutstandingToken row and every login attempt may add
-ThrottleWindow rows; nothing else ever deletes them. `manage.py flush_expired` runs these
+Every log-in adds a LoginSession row (its refresh tokens' whole state) and every login
+attempt may add ThrottleWindow rows; nothing else ever deletes them. `manage.py flush_expired` runs these
 from cron or a systemd timer. Deletes go in batches, each its own short transaction, so a
 backlog of a million rows never holds a long lock on a table that logins write to.
 """
@@ -13,7 +13,6 @@ from typing import TypeVar
 
 from django.db import models, transaction
 from django.utils import timezone
-from ninja_jwt.token_blacklist.models import OutstandingToken
 
 from .models import LoginSession, ThrottleWindow
 
@@ -24,7 +23,7 @@ BATCH_SIZE = 5_000
 THROTTLE_WINDOW_GRACE = timedelta(minutes=1)
 
 #: The models whose rows are deleted in batches.
-Flushed = TypeVar("Flushed", OutstandingToken, ThrottleWindow, LoginSession)
+Flushed = TypeVar("Flushed", ThrottleWindow, LoginSession)
 
 
 def _delete_in_batches(queryset: models.QuerySet[Flushed], batch_size: int) -> int:
@@ -32,25 +31,14 @@ def _delete_in_batches(queryset: models.QuerySet[Flushed], batch_size: int) -> i
     model = queryset.model
     deleted = 0
     while True:
-        # Oldest first along the primary key: the expired rows are the old ones, so the scan
-        # stops early (OutstandingToken has no index on expires_at).
+        # Oldest first along the primary key: the expired rows are the old ones.
         batch = list(queryset.order_by("pk").values_list("pk", flat=True)[:batch_size])
         if not batch:
             return deleted
         with transaction.atomic():
             _, per_model = model.objects.filter(pk__in=batch).delete()
-        # Keyed "app_label.ModelName"; cascaded rows (blacklist entries) are not counted.
+        # Keyed "app_label.ModelName"; cascaded rows, if any, are not counted.
         deleted += sum(count for label, count in per_model.items() if label.rpartition(".")[2] == model.__name__)
-
-
-def flush_expired_tokens(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
-    """Delete refresh tokens past their expiry (their blacklist rows go with them); return how many.
-
-    Safe at any time: an expired token is refused by its `exp` claim before any row is read,
-    and a token whose row is gone is refused too (tokens.rotate and revoke fail closed).
-    """
-    now = now or timezone.now()
-    return _delete_in_batches(OutstandingToken.objects.filter(expires_at__lte=now), batch_size)
 
 
 def flush_throttle_windows(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:

@@ -2,8 +2,9 @@
 
 - A session (`LoginSession`) is one log-in: its refresh token and every rotation of it.
   Every token carries its session's id (`sid`).
-- Every refresh token, rotated ones included, is recorded as an OutstandingToken, so
-  "revoke all of a user's tokens" reaches them all.
+- The session row is the whole token state: it names its current refresh token
+  (`refresh_jti`) and the one it replaced; ninja-jwt signs and checks the tokens, and its
+  OutstandingToken / BlacklistedToken tables are not used (one row per log-in, not per token).
 - Rotation locks the session row, so concurrent refreshes are decided one at a time:
   the first rotates; a second with the token just rotated, within
   JWT_REFRESH_REUSE_SECONDS, gets a fresh access token and the session's current refresh
@@ -21,17 +22,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any
+from uuid import uuid4
 
 from django.conf import settings
 from django.db import router, transaction
 from django.db.models import F
 from django.utils import timezone
 from ninja_jwt.exceptions import TokenError
-from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from ninja_jwt.state import token_backend
 from ninja_jwt.tokens import AccessToken, RefreshToken, UntypedToken
-from ninja_jwt.utils import aware_utcnow, datetime_from_epoch
+from ninja_jwt.utils import aware_utcnow
 
-from api.prepared import PreparedQuery, int_stand_in, prepared_insert
+from api.prepared import PreparedQuery, int_stand_in
 
 from .errors import InvalidToken
 from .models import LoginSession, User
@@ -78,38 +80,32 @@ def _access(user: User, session_id: int) -> str:
     return str(access)
 
 
-def _new_refresh(user: User, session: LoginSession, refresh: RefreshToken) -> str:
-    """`refresh` stamped for `session`, signed once, and recorded as outstanding."""
+def _signed_refresh(user: User, session: LoginSession, jti: str, issued_at: datetime) -> str:
+    """The session's refresh token `jti`, issued at `issued_at`: the same claims give the same
+    signed token, so the grace window answers the very token the rotation answered, from the
+    session row alone."""
+    refresh = RefreshToken()
+    refresh.set_iat(at_time=issued_at)
+    refresh.set_exp(from_time=issued_at)
+    refresh["jti"] = jti
     _stamp(refresh, user, session.pk)
     refresh["exp"] = min(refresh["exp"], int(session.expires_at.timestamp()))
-    signed = str(refresh)
-    prepared_insert(OutstandingToken).create(
-        user=user,
-        jti=refresh["jti"],
-        token=signed,
-        created_at=refresh.current_time,
-        expires_at=datetime_from_epoch(refresh["exp"]),
-    )
-    return signed
+    return str(refresh)
 
 
 def start_session(user: User, client: Client = Client()) -> TokenPair:
-    """A new session (a log-in) and its first pair; the refresh token is recorded as outstanding.
-    (The token's id is known before the session row is written, so the row is written once.)"""
+    """A new session (a log-in) and its first pair: one row, the session, holds its token state."""
     now = timezone.now()
-    refresh = RefreshToken()
-    with transaction.atomic():
-        session = prepared_insert(LoginSession).create(
-            user=user,
-            created_at=now,
-            last_used_at=now,
-            expires_at=now + timedelta(days=settings.JWT_REFRESH_DAYS),
-            user_agent=client.user_agent[:255],
-            ip=client.ip[:64],
-            refresh_jti=refresh["jti"],
-        )
-        signed = _new_refresh(user, session, refresh)
-    return TokenPair(access=_access(user, session.pk), refresh=signed)
+    session = LoginSession.objects.create(
+        user=user,
+        created_at=now,
+        last_used_at=now,
+        expires_at=now + timedelta(days=settings.JWT_REFRESH_DAYS),
+        user_agent=client.user_agent[:255],
+        ip=client.ip[:64],
+        refresh_jti=uuid4().hex,
+    )
+    return TokenPair(access=_access(user, session.pk), refresh=_signed_refresh(user, session, session.refresh_jti, now))
 
 
 def _decode(token_class: type[Any], raw: str) -> Any:
@@ -120,9 +116,8 @@ def _decode(token_class: type[Any], raw: str) -> Any:
 
 
 def _decode_refresh(raw: str) -> Any:
-    """A refresh token with a valid signature and expiry. Not ninja-jwt's RefreshToken: it
-    refuses a blacklisted token before we can tell a just-rotated one (two tabs, answered)
-    from a copied one (the session ends); the session decides that."""
+    """A refresh token with a valid signature and expiry, of any session, live or not: the
+    session row decides what it is worth (current, just rotated, copied, or ended)."""
     token = _decode(UntypedToken, raw)
     if token.get("token_type") != "refresh":
         raise InvalidToken()
@@ -156,19 +151,26 @@ def _user_for(payload: Any) -> User:
     return user
 
 
+def _signing_key_id() -> tuple[str, str, str]:
+    """What a token's signature is checked against: the algorithm and the keys ninja-jwt's
+    token backend uses now."""
+    return str(token_backend.algorithm), str(token_backend.signing_key), str(token_backend.verifying_key)
+
+
 @lru_cache(maxsize=4096)
-def _verified_access_token(raw: str) -> AccessToken:
+def _verified_access_token(raw: str, key_id: tuple[str, str, str]) -> AccessToken:
     """`AccessToken(raw)`, kept per process: a client sends the same access token with every
     request for up to JWT_ACCESS_MINUTES, and checking its signature and claims again costs
-    more than the user query. The key is the whole token, signature included, so only a token
-    that verified is ever found here; its expiry is checked again at each use. (A refused
-    token raises, and lru_cache keeps no exception.)"""
+    more than the user query. The key is the whole token, signature included, and the keys
+    it was verified with, so only a token that verified under today's key is ever found here;
+    its expiry is checked again at each use. (A refused token raises, and lru_cache keeps no
+    exception.)"""
     return AccessToken(raw)
 
 
 def _access_token(raw: str) -> AccessToken:
     try:
-        token = _verified_access_token(raw)
+        token = _verified_access_token(raw, _signing_key_id())
         token.check_exp(current_time=aware_utcnow())
     except TokenError as exc:
         raise InvalidToken() from exc
@@ -194,58 +196,59 @@ def _live_session_for_update(token: Any) -> LoginSession:
     return session
 
 
-def _live_outstanding(jti: str) -> OutstandingToken:
-    """The recorded, unrevoked refresh token: a flushed or blacklisted one is refused."""
-    outstanding = OutstandingToken.objects.filter(jti=jti, blacklistedtoken__isnull=True).first()
-    if outstanding is None:
-        raise InvalidToken()
-    return outstanding
-
-
 def _end(session: LoginSession, now: datetime) -> None:
-    """The session stops: its newest refresh token is revoked with it."""
+    """The session stops, and with it its refresh tokens (the session row is their state)."""
     session.ended_at = now
     session.save(update_fields=["ended_at"])
-    current = OutstandingToken.objects.filter(jti=session.refresh_jti).first()
-    if current is not None:
-        BlacklistedToken.objects.get_or_create(token=current)
 
 
 def rotate(raw_refresh: str, client: Client = Client()) -> TokenPair:
     """Exchange a session's refresh token for a new pair (see the module's docstring)."""
     token = _decode_refresh(raw_refresh)
-    now = timezone.now()
     with transaction.atomic():
         session = _live_session_for_update(token)
+        # Read once the row is locked: a refresh that waited while another rotated must see
+        # that rotation in its past, or the grace window would answer a token it should not.
+        now = timezone.now()
         user = _user_for(token)
         jti = token["jti"]
         reuse_window = timedelta(seconds=settings.JWT_REFRESH_REUSE_SECONDS)
-        if jti == session.previous_jti and session.rotated_at is not None and now - session.rotated_at <= reuse_window:
-            current = _live_outstanding(session.refresh_jti)
-            return TokenPair(access=_access(user, session.pk), refresh=current.token)
+        if jti == session.previous_jti and session.rotated_at is not None and now - session.rotated_at < reuse_window:
+            current = _signed_refresh(user, session, session.refresh_jti, session.rotated_at)
+            return TokenPair(access=_access(user, session.pk), refresh=current)
         copied = jti != session.refresh_jti
         if copied:
             _end(session, now)  # a rotated token came back late: it was copied; commit that, then refuse
         else:
-            BlacklistedToken.objects.create(token=_live_outstanding(jti))
-            refresh = RefreshToken()
-            signed = _new_refresh(user, session, refresh)
-            session.previous_jti, session.refresh_jti, session.rotated_at = jti, refresh["jti"], now
+            session.previous_jti, session.refresh_jti, session.rotated_at = jti, uuid4().hex, now
             session.last_used_at = now
             session.user_agent, session.ip = client.user_agent[:255] or session.user_agent, client.ip[:64] or session.ip
             session.save(
                 update_fields=["previous_jti", "refresh_jti", "rotated_at", "last_used_at", "user_agent", "ip"]
             )
+            signed = _signed_refresh(user, session, session.refresh_jti, now)
     if copied:
         raise InvalidToken()
     return TokenPair(access=_access(user, session.pk), refresh=signed)
 
 
 def verify(raw: str) -> None:
-    """Accept a valid access or refresh token of an active user; raise InvalidToken otherwise."""
+    """Accept a valid access token, or a refresh token that its live session would still
+    rotate, of an active user; raise InvalidToken otherwise."""
     untyped = _decode(UntypedToken, raw)
-    token_class = RefreshToken if untyped.get("token_type") == "refresh" else AccessToken
-    _user_for(_decode(token_class, raw))
+    if untyped.get("token_type") != "refresh":
+        _user_for(_decode(AccessToken, raw))
+        return
+    token = _decode(RefreshToken, raw)
+    _user_for(token)
+    session_id = token.get(SESSION_CLAIM)
+    if (
+        not isinstance(session_id, int)
+        or not LoginSession.objects.filter(
+            pk=session_id, user_id=token.get(USER_CLAIM), ended_at__isnull=True, refresh_jti=token["jti"]
+        ).exists()
+    ):
+        raise InvalidToken()
 
 
 def revoke(raw_refresh: str) -> None:
@@ -269,11 +272,6 @@ def end_session(session: LoginSession) -> None:
 
 def revoke_all(user: User) -> None:
     """Every session, access and refresh token the user holds stops working now."""
-    now = timezone.now()
     User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
     user.refresh_from_db(fields=["token_version"])
-    LoginSession.objects.filter(user=user, ended_at__isnull=True).update(ended_at=now)
-    live = OutstandingToken.objects.filter(user=user, expires_at__gt=now, blacklistedtoken__isnull=True)
-    BlacklistedToken.objects.bulk_create(
-        [BlacklistedToken(token=outstanding) for outstanding in live], ignore_conflicts=True
-    )
+    LoginSession.objects.filter(user=user, ended_at__isnull=True).update(ended_at=timezone.now())

@@ -18,24 +18,18 @@ Callers cache what they prepare per query shape (which filters are present, the 
 the slice; the database alias): the values change from one request to the next, the shape
 does not.
 
-`prepared_insert(model).create(**values)` does the same for `Model.objects.create`: an
-INSERT's SQL depends on the model and the database, not on the values, so it is compiled
-once; the values still go through each field as the ORM sends them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
-from django.db import connections, router, transaction
-from django.db.models import Field, Func, IntegerField, Model, QuerySet
+from django.db import connections
+from django.db.models import Func, IntegerField, Model, QuerySet
 from django.db.models.expressions import Expression
-from django.db.models.signals import post_save, pre_save
-from django.db.models.sql import InsertQuery
-from django.db.models.sql.compiler import SQLCompiler, SQLInsertCompiler
+from django.db.models.sql.compiler import SQLCompiler
 
 #: No id or count is negative; within a 32-bit integer, so no integer column's lookup refuses it.
 _INT_BASE = -1_987_654_000
@@ -186,91 +180,11 @@ def prepared_count(queryset: QuerySet[Any], stand_ins: Mapping[str, int | str]) 
     return PreparedQuery.of(counted, stand_ins)
 
 
-@dataclass(frozen=True)
-class PreparedInsert(Generic[M]):
-    """One model's INSERT of one row, compiled once on one database (`prepared_insert`)."""
-
-    model: type[M]
-    alias: str
-    sql: str
-    #: The columns the SQL inserts, in order: every concrete field but the auto key.
-    fields: tuple[Field[Any, Any], ...]
-    #: Every concrete field's attribute name, in the order `Model.from_db` takes them.
-    attnames: tuple[str, ...]
-    compiler: SQLInsertCompiler
-
-    @classmethod
-    def of(cls, model: type[M], alias: str) -> PreparedInsert[M]:
-        """Compile `model`'s INSERT on `alias` (NotPreparable for a model the ORM saves in
-        more than one statement, or whose new row brings back more than its key)."""
-        meta = model._meta  # the documented Model _meta API
-        if meta.parents or meta.auto_field is None or meta.pk is not meta.auto_field:
-            raise NotPreparable(f"{meta.label} is not one table with an auto key")
-        if [field.attname for field in meta.db_returning_fields] != [meta.pk.attname]:
-            raise NotPreparable(f"{meta.label} has columns the database fills in")
-        fields = tuple(field for field in meta.local_concrete_fields if field is not meta.auto_field)
-        query = InsertQuery(model)
-        query.insert_values(list(fields), [model()])
-        compiler = query.get_compiler(using=alias)
-        compiler.returning_fields = [meta.pk]
-        statements = compiler.as_sql()
-        if len(statements) != 1 or statements[0][0].count("%s") != len(fields):
-            raise NotPreparable(f"{meta.label}'s INSERT does not take one parameter per field")
-        attnames = tuple(field.attname for field in meta.concrete_fields)
-        return cls(model, alias, statements[0][0], fields, attnames, compiler)
-
-    def create(self, **values: Any) -> M:
-        """`model.objects.create(**values)`: the same row, the same answer (an instance with
-        its new key; related objects are not kept on it). Anything the ORM does besides the
-        one INSERT (signal receivers, an expression for a value, an unsaved related object)
-        sends the call to the ORM instead, so nothing is skipped."""
-        model, meta = self.model, self.model._meta
-        obj = model(**values)
-        if (
-            pre_save.has_listeners(model)
-            or post_save.has_listeners(model)
-            or any(hasattr(value, "resolve_expression") or _unsaved(value) for value in values.values())
-        ):
-            obj.save(force_insert=True, using=self.alias)
-            return obj
-        connection = connections[self.alias]
-        row = [field.pre_save(obj, True) for field in self.fields]
-        params = [field.get_db_prep_save(value, connection) for field, value in zip(self.fields, row, strict=True)]
-        with transaction.mark_for_rollback_on_error(self.alias), connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            if connection.features.can_return_columns_from_insert:
-                returned = connection.ops.fetch_returned_insert_columns(cursor, self.compiler.returning_params)
-            else:
-                returned = (connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column),)
-        converters = self.compiler.get_converters([meta.pk.get_col(meta.db_table)])
-        (key,) = next(iter(self.compiler.apply_converters([returned], converters))) if converters else returned
-        by_field = dict(zip((field.attname for field in self.fields), row, strict=True))
-        by_field[meta.pk.attname] = key
-        return model.from_db(self.alias, self.attnames, [by_field[name] for name in self.attnames])
-
-
-def _unsaved(value: Any) -> bool:
-    return isinstance(value, Model) and value.pk is None
-
-
-@cache
-def _prepared_insert(model: type[Model], alias: str) -> PreparedInsert[Any]:
-    return PreparedInsert.of(model, alias)
-
-
-def prepared_insert(model: type[M]) -> PreparedInsert[M]:
-    """`model`'s INSERT on the database the router writes it to, compiled once per process."""
-    prepared: PreparedInsert[M] = _prepared_insert(model, router.db_for_write(model))
-    return prepared
-
-
 __all__ = [
     "NotPreparable",
-    "PreparedInsert",
     "PreparedQuery",
     "PreparedRows",
     "int_stand_in",
     "prepared_count",
-    "prepared_insert",
     "text_stand_in",
 ]

@@ -1,8 +1,8 @@
-"""Bulk-load a large database: 100,000 users, 1,000,000 tasks, 1,000,000 outstanding tokens.
+"""Bulk-load a large database: 100,000 users, 1,000,000 tasks, 1,000,000 log-in sessions.
 
 Plain `executemany` in batches on Django's connection (SQLite and MariaDB alike), with
-explicit ids so the blacklist can point at the tokens. None of these rows is visible to
-the bench user, who still sees their page of 20 out of 50.
+explicit ids. None of these rows is visible to the bench user, who still sees their page
+of 20 out of 50.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from accounts.roles import Role
 
 USERS = 100_000
 TASKS = 1_000_000
-TOKENS = 1_000_000
-#: Most refresh tokens of a live service have been rotated or logged out.
-BLACKLISTED_SHARE = 0.9
+SESSIONS = 1_000_000
+#: Most sessions of a live service have been logged out or ended.
+ENDED_SHARE = 0.9
 BATCH = 20_000
 STATUSES = ("todo", "in_progress", "done")
 ROLES = (Role.CUSTOMER.value,) * 8 + (Role.SELLER.value,) * 2
@@ -71,10 +71,7 @@ def load(say: Callable[[str], None] = print) -> None:
     year_ago = now - timedelta(days=365)
     password = User.objects.order_by("id").values_list("password", flat=True).first() or "!"
     started = time.monotonic()
-    say(
-        f"Loading {USERS:,} users, {TASKS:,} tasks, {TOKENS:,} outstanding tokens"
-        f" ({BLACKLISTED_SHARE:.0%} blacklisted)..."
-    )
+    say(f"Loading {USERS:,} users, {TASKS:,} tasks, {SESSIONS:,} log-in sessions ({ENDED_SHARE:.0%} ended)...")
 
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:  # this connection only: a bigger page cache for the load
@@ -102,6 +99,7 @@ def load(say: Callable[[str], None] = print) -> None:
             "phone",
             "address",
             "token_version",
+            "email_verified",
         ),
         (
             (
@@ -119,6 +117,7 @@ def load(say: Callable[[str], None] = print) -> None:
                 "",
                 "",
                 0,
+                True,
             )
             for uid in user_ids
         ),
@@ -152,40 +151,44 @@ def load(say: Callable[[str], None] = print) -> None:
         say,
     )
 
-    first_token = _next_id("token_blacklist_outstandingtoken")
-    token_step = timedelta(days=7) / TOKENS
+    first_session = _next_id("accounts_loginsession")
+    session_step = timedelta(days=7) / SESSIONS
+    ended = int(SESSIONS * ENDED_SHARE)
 
-    def token_rows() -> Iterator[Row]:
-        for n in range(TOKENS):
-            jti = uuid.UUID(int=rng.getrandbits(128), version=4).hex
-            created = now - timedelta(days=7) + token_step * n
-            # About the length of a real refresh token, unique like one.
-            fake = f"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.{jti * 5}.{jti}{n:012d}"
+    def session_rows() -> Iterator[Row]:
+        for n in range(SESSIONS):
+            created = now - timedelta(days=7) + session_step * n
+            rotated = created + timedelta(hours=1)
             yield (
-                first_token + n,
+                first_session + n,
                 rng.choice(user_ids),
-                jti,
-                fake,
                 _stamp(created),
+                _stamp(rotated),
                 _stamp(created + timedelta(days=7)),
+                _stamp(rotated) if n < ended else None,
+                "Mozilla/5.0 (bench)",
+                "192.0.2.1",
+                uuid.UUID(int=rng.getrandbits(128), version=4).hex,
+                uuid.UUID(int=rng.getrandbits(128), version=4).hex,
+                _stamp(rotated),
             )
 
     _insert(
-        "token_blacklist_outstandingtoken",
-        ("id", "user_id", "jti", "token", "created_at", "expires_at"),
-        token_rows(),
-        say,
-    )
-
-    blacklisted = int(TOKENS * BLACKLISTED_SHARE)
-    first_black = _next_id("token_blacklist_blacklistedtoken")
-    _insert(
-        "token_blacklist_blacklistedtoken",
-        ("id", "token_id", "blacklisted_at"),
+        "accounts_loginsession",
         (
-            (first_black + n, first_token + n, _stamp(now - timedelta(days=7) + token_step * n))
-            for n in range(blacklisted)
+            "id",
+            "user_id",
+            "created_at",
+            "last_used_at",
+            "expires_at",
+            "ended_at",
+            "user_agent",
+            "ip",
+            "refresh_jti",
+            "previous_jti",
+            "rotated_at",
         ),
+        session_rows(),
         say,
     )
     say(f"Loaded in {time.monotonic() - started:.0f} s.")

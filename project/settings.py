@@ -69,7 +69,6 @@ INSTALLED_APPS = [
     # "ninja" in INSTALLED_APPS makes /api/docs use the bundled Swagger UI, not a CDN.
     "ninja",
     "ninja_jwt",
-    "ninja_jwt.token_blacklist",
     "permissions",
     "accounts",
     "tasks",
@@ -187,16 +186,14 @@ JWT_REFRESH_DAYS = env_int("JWT_REFRESH_DAYS", 7)
 JWT_REFRESH_REUSE_SECONDS = env_int("JWT_REFRESH_REUSE_SECONDS", 10)
 
 # ninja-jwt reads only one of SIMPLE_JWT / NINJA_JWT and ignores unknown keys silently:
-# keep this the only one.
+# keep this the only one, with only what its token classes read (rotation, revocation and
+# the user claim are ours: accounts/tokens.py). Its token_blacklist app is not installed:
+# the session row is the token state.
 NINJA_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=JWT_ACCESS_MINUTES),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=JWT_REFRESH_DAYS),
-    "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
     "ALGORITHM": "HS256",
     "SIGNING_KEY": SECRET_KEY,
-    "USER_ID_FIELD": "id",
-    "USER_ID_CLAIM": "user_id",
 }
 
 # --- Login throttling -----------------------------------------------------------------

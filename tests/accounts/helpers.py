@@ -8,7 +8,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from accounts.models import RoleChange, ThrottleWindow, User
+from accounts.models import LoginSession, RoleChange, ThrottleWindow, User
 from accounts.throttling import SIGNUP_KEY
 from nexora_testkit.client import Response
 from tests.assertions import VALIDATION_ITEM_KEYS, assert_json, assert_validation_error
@@ -96,13 +96,11 @@ def table_counts() -> dict[str, int]:
     """Rows of every table a refused accounts request could have written to, but the
     sign-up counts: every request to /api/register/ is counted, whatever its answer
     (tests/accounts/test_signup_throttle.py)."""
-    from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-
     return {
         "users": User.objects.count(),
         "role_changes": RoleChange.objects.count(),
-        "outstanding": OutstandingToken.objects.count(),
-        "blacklisted": BlacklistedToken.objects.count(),
+        "sessions": LoginSession.objects.count(),
+        "ended_sessions": LoginSession.objects.filter(ended_at__isnull=False).count(),
         "throttle": ThrottleWindow.objects.exclude(key__startswith=SIGNUP_KEY).count(),
     }
 

@@ -6,9 +6,8 @@ import logging
 from typing import Any
 
 import pytest
-from ninja_jwt.token_blacklist.models import OutstandingToken
 
-from accounts.models import User
+from accounts.models import LoginSession, User
 from nexora_testkit.client import ApiClient, tokens_for
 from nexora_testkit.factories import PASSWORD, AdminFactory, CustomerFactory, TaskFactory
 from tasks.models import Task
@@ -40,7 +39,7 @@ def test_delete_own_account_204_and_everything_of_it_goes(customer: User, caplog
     assert Task.objects.filter(pk=others_task.pk).exists()
     assert_unauthorized(client.get(PROFILE))
     assert assert_json(ApiClient().post("/api/token/refresh/", {"refresh": pair.refresh}), 401) == TOKEN_INVALID
-    assert not OutstandingToken.objects.filter(user_id=customer_id).exists()
+    assert not LoginSession.objects.filter(user_id=customer_id).exists()
     [record] = [r for r in caplog.records if getattr(r, "event", None) == "user_deleted"]
     assert (record.actor_id, record.user_id) == (customer_id, customer_id)  # type: ignore[attr-defined]
 

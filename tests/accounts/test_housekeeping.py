@@ -1,5 +1,5 @@
-"""flush_expired: expired refresh tokens and finished throttle windows go, nothing live does,
-and the tables stay bounded however long the service runs."""
+"""flush_expired: finished sessions (with their refresh tokens' state) and finished throttle
+windows go, nothing live does, and the tables stay bounded however long the service runs."""
 
 from __future__ import annotations
 
@@ -13,15 +13,17 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts.housekeeping import flush_expired_tokens, flush_throttle_windows
-from accounts.models import ThrottleWindow, User
+from accounts.housekeeping import flush_sessions, flush_throttle_windows
+from accounts.models import LoginSession, ThrottleWindow, User
 from nexora_testkit.client import ApiClient, tokens_for
 from nexora_testkit.factories import PASSWORD, CustomerFactory
 
 START = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 REFRESH_LIFETIME = timedelta(days=settings.JWT_REFRESH_DAYS)
+NOTHING_DELETED = (
+    "Deleted 0 finished sessions, 0 finished throttle windows and 0 idempotent answers past their replay window.\n"
+)
 
 
 def login(user: User) -> dict[str, Any]:
@@ -41,24 +43,18 @@ def flush_expired(*args: str) -> str:
     return out.getvalue()
 
 
-def remaining_tokens() -> set[str]:
-    return set(OutstandingToken.objects.values_list("token", flat=True))
-
-
-def test_flush_expired_deletes_expired_tokens_and_finished_windows_only(db: None) -> None:
+def test_flush_expired_deletes_finished_sessions_and_windows_only(db: None) -> None:
     alice, bob = CustomerFactory.create(), CustomerFactory.create()
     with time_machine.travel(START, tick=False):
         alice_first = login(alice)
         alice_second = refresh(alice_first["refresh"]).json()  # rotated: keeps the session's expiry
+        carol_pair = tokens_for(CustomerFactory.create())
+        assert ApiClient().post("/api/logout/", {"refresh": carol_pair.refresh}).status_code == 204
     with time_machine.travel(START + timedelta(days=5), tick=False):
         mistyped = ApiClient().post("/api/login/", {"email": bob.email, "password": "Mistyped-Passw0rd"})
         assert mistyped.status_code == 401  # a failed log-in: counted in three windows
         bob_pair = login(bob)
-    assert (OutstandingToken.objects.count(), BlacklistedToken.objects.count(), ThrottleWindow.objects.count()) == (
-        3,
-        1,
-        3,
-    )
+    assert (LoginSession.objects.count(), ThrottleWindow.objects.count()) == (3, 3)
 
     with time_machine.travel(START + REFRESH_LIFETIME + timedelta(hours=1), tick=False):
         first_run = flush_expired()
@@ -66,35 +62,31 @@ def test_flush_expired_deletes_expired_tokens_and_finished_windows_only(db: None
         still_works = refresh(bob_pair["refresh"])
 
     assert first_run == (
-        "Deleted 2 expired refresh tokens, 1 finished sessions, 3 finished throttle windows"
-        " and 0 idempotent answers past their replay window.\n"
+        "Deleted 2 finished sessions, 3 finished throttle windows and 0 idempotent answers past their replay window.\n"
     )
-    assert second_run == (
-        "Deleted 0 expired refresh tokens, 0 finished sessions, 0 finished throttle windows"
-        " and 0 idempotent answers past their replay window.\n"
-    )
+    assert second_run == NOTHING_DELETED
     assert still_works.status_code == 200
-    assert remaining_tokens() == {bob_pair["refresh"], still_works.json()["refresh"]}
-    assert list(BlacklistedToken.objects.values_list("token__token", flat=True)) == [bob_pair["refresh"]]
+    assert list(LoginSession.objects.values_list("user_id", flat=True)) == [bob.pk]
     assert not ThrottleWindow.objects.exists()
-    assert alice_second["refresh"] not in remaining_tokens()
+    assert refresh(alice_second["refresh"]).status_code == 401
 
 
-def test_a_token_is_kept_until_the_moment_it_expires(customer: User) -> None:
+def test_a_session_is_kept_until_the_moment_it_expires(customer: User) -> None:
     with time_machine.travel(START, tick=False):
         pair = tokens_for(customer)
-    expires_at = OutstandingToken.objects.get().expires_at
+    expires_at = LoginSession.objects.get().expires_at
 
-    assert flush_expired_tokens(now=expires_at - timedelta(seconds=1)) == 0
-    assert remaining_tokens() == {pair.refresh}
-    assert flush_expired_tokens(now=expires_at) == 1
-    assert remaining_tokens() == set()
+    assert flush_sessions(now=expires_at - timedelta(seconds=1)) == 0
+    assert LoginSession.objects.filter(user=customer).count() == 1
+    assert flush_sessions(now=expires_at) == 1
+    assert not LoginSession.objects.exists()
+    assert refresh(pair.refresh).status_code == 401
 
 
-def test_a_flushed_token_cannot_be_refreshed(customer: User) -> None:
+def test_a_flushed_session_cannot_be_refreshed(customer: User) -> None:
     """Belt and braces: a deleted row is refused like an unknown token, never accepted."""
     pair = tokens_for(customer)
-    OutstandingToken.objects.all().delete()
+    LoginSession.objects.all().delete()
 
     assert refresh(pair.refresh).status_code == 401
 
@@ -112,48 +104,43 @@ def test_live_throttle_counts_survive_a_flush(customer: User) -> None:
     with time_machine.travel(START, tick=False):
         for _ in range(3):
             ApiClient().post("/api/login/", {"email": customer.email, "password": "Wrong-Passw0rd-guess"})
-        assert flush_expired() == (
-            "Deleted 0 expired refresh tokens, 0 finished sessions, 0 finished throttle windows"
-            " and 0 idempotent answers past their replay window.\n"
-        )
+        assert flush_expired() == NOTHING_DELETED
 
     assert sorted(ThrottleWindow.objects.values_list("count", flat=True)) == [3, 3, 3]
 
 
 def test_deletes_go_in_batches(db: None) -> None:
-    users = CustomerFactory.create_batch(5)
+    users = CustomerFactory.create_batch(10)
     with time_machine.travel(START, tick=False):
         for user in users:
-            refresh(login(user)["refresh"])  # 10 tokens, 5 of them blacklisted
+            refresh(login(user)["refresh"])  # 10 sessions, each rotated once: still 10 rows
     now = START + REFRESH_LIFETIME
 
     with CaptureQueriesContext(connection) as queries:
-        deleted = flush_expired_tokens(now=now, batch_size=4)
+        deleted = flush_sessions(now=now, batch_size=4)
 
-    token_deletes = [
+    session_deletes = [
         query["sql"]
         for query in queries.captured_queries
-        if query["sql"].replace("`", '"').startswith('DELETE FROM "token_blacklist_outstandingtoken"')
+        if query["sql"].replace("`", '"').startswith('DELETE FROM "accounts_loginsession"')
     ]
     assert deleted == 10
-    assert len(token_deletes) == 3  # 4 + 4 + 2
-    assert (OutstandingToken.objects.count(), BlacklistedToken.objects.count()) == (0, 0)
+    assert len(session_deletes) == 3  # 4 + 4 + 2
+    assert not LoginSession.objects.exists()
 
 
 def test_batch_size_must_be_positive(db: None) -> None:
     with pytest.raises(CommandError, match="batch-size"):
         flush_expired("--batch-size", "0")
-    assert flush_expired("--batch-size", "1") == (
-        "Deleted 0 expired refresh tokens, 0 finished sessions, 0 finished throttle windows"
-        " and 0 idempotent answers past their replay window.\n"
-    )
+    assert flush_expired("--batch-size", "1") == NOTHING_DELETED
 
 
 def test_tables_stay_bounded_with_a_daily_flush(db: None) -> None:
-    """Each day every user logs in and refreshes once (two token rows); the flush runs each evening.
-    After the flush, only the last JWT_REFRESH_DAYS days of sessions are left."""
+    """Each day every user logs in and refreshes once (one session row: a rotation updates it);
+    the flush runs each evening. After the flush, only the last JWT_REFRESH_DAYS days of
+    sessions are left."""
     users = CustomerFactory.create_batch(2)
-    rows_per_day = len(users) * 2
+    rows_per_day = len(users)
     days = settings.JWT_REFRESH_DAYS + 3
     after_each_flush = []
     for day in range(days):
@@ -163,13 +150,10 @@ def test_tables_stay_bounded_with_a_daily_flush(db: None) -> None:
                 assert refresh(login(user)["refresh"]).status_code == 200
         with time_machine.travel(morning + timedelta(hours=14), tick=False):
             flush_expired()
-        after_each_flush.append(
-            (OutstandingToken.objects.count(), BlacklistedToken.objects.count(), ThrottleWindow.objects.count())
-        )
+        after_each_flush.append((LoginSession.objects.count(), ThrottleWindow.objects.count()))
 
     bound = rows_per_day * settings.JWT_REFRESH_DAYS
-    assert [tokens for tokens, _, _ in after_each_flush] == [
+    assert [sessions for sessions, _ in after_each_flush] == [
         min(day + 1, settings.JWT_REFRESH_DAYS) * rows_per_day for day in range(days)
     ]
-    assert max(tokens for tokens, _, _ in after_each_flush) == bound
-    assert after_each_flush[-1] == (bound, bound // 2, 0)
+    assert after_each_flush[-1] == (bound, 0)

@@ -13,10 +13,12 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from ninja_jwt.state import token_backend
 
-from accounts.models import User
+from accounts.models import LoginSession, User
 from nexora_testkit.client import ApiClient, tokens_for
 from nexora_testkit.factories import PASSWORD, CustomerFactory
 from tests.accounts.helpers import (
@@ -61,12 +63,15 @@ def profile(access: str) -> Any:
     return ApiClient().get(PROFILE, HTTP_AUTHORIZATION=f"Bearer {access}")
 
 
-def outstanding(raw_refresh: str) -> OutstandingToken:
-    return OutstandingToken.objects.get(jti=claims(raw_refresh)["jti"])
+def session_of(raw_refresh: str) -> LoginSession:
+    return LoginSession.objects.get(pk=claims(raw_refresh)["sid"])
 
 
-def is_blacklisted(raw_refresh: str) -> bool:
-    return BlacklistedToken.objects.filter(token__jti=claims(raw_refresh)["jti"]).exists()
+def is_revoked(raw_refresh: str) -> bool:
+    """Its session no longer takes this refresh token: ended, gone, or rotated past it."""
+    token = claims(raw_refresh)
+    session = LoginSession.objects.filter(pk=token["sid"]).first()
+    return session is None or session.ended_at is not None or session.refresh_jti != token["jti"]
 
 
 @contextmanager
@@ -107,10 +112,44 @@ def test_login_success_returns_pair_and_user(customer: User) -> None:
     assert_user_body(body["user"], customer)
     assert response["Cache-Control"] == "no-store"
     assert customer.password not in response.content.decode()
-    # The refresh token is recorded for the user, so it can be revoked later.
-    record = outstanding(body["refresh"])
+    # The refresh token is its session's, recorded for the user, so it can be revoked later.
+    record = session_of(body["refresh"])
     assert record.user_id == customer.pk
-    assert not is_blacklisted(body["refresh"])
+    assert not is_revoked(body["refresh"])
+
+
+def written(queries: CaptureQueriesContext) -> list[str]:
+    """The statements that wrote, as 'VERB table'."""
+    verbs = ("INSERT INTO ", "UPDATE ", "DELETE FROM ", "REPLACE INTO ")
+    rows = []
+    for query in queries.captured_queries:
+        sql = query["sql"].replace("`", '"')
+        for verb in verbs:
+            if sql.upper().startswith(verb):
+                rows.append(verb + sql[len(verb) :].split()[0].strip('"'))
+    return rows
+
+
+def test_a_login_writes_its_session_row_and_no_other(customer: User) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        body = assert_json(login(customer.email), 200)
+
+    assert written(queries) == ["INSERT INTO accounts_loginsession"]
+    assert session_of(body["refresh"]).refresh_jti == claims(body["refresh"])["jti"]
+
+
+def test_a_refresh_updates_its_session_row_and_no_other(customer: User) -> None:
+    first = tokens_for(customer)
+    with CaptureQueriesContext(connection) as queries:
+        second = assert_json(refresh(first.refresh), 200)
+
+    assert written(queries) == ["UPDATE accounts_loginsession"]
+    session = session_of(second["refresh"])
+    assert (session.previous_jti, session.refresh_jti) == (
+        claims(first.refresh)["jti"],
+        claims(second["refresh"])["jti"],
+    )
+    assert LoginSession.objects.filter(user=customer).count() == 1
 
 
 def test_login_access_token_claims(customer: User) -> None:
@@ -172,7 +211,7 @@ def test_login_failure_one_identical_401(failed_login_case: tuple[str, str]) -> 
     assert_unauthorized(response, LOGIN_FAILED["detail"])
     assert response.json() == LOGIN_FAILED
     after = table_counts()
-    assert after["outstanding"] == before["outstanding"]
+    assert after["sessions"] == before["sessions"]
     assert after["users"] == before["users"]
 
 
@@ -233,9 +272,9 @@ def test_refresh_rotates_pair(customer: User) -> None:
     assert claims(second["access"])["token_type"] == "access"
     assert assert_json(profile(second["access"]), 200)["id"] == customer.pk
     # The refresh token sent is revoked; the new one is recorded for the user and works.
-    assert is_blacklisted(first["refresh"])
-    assert outstanding(second["refresh"]).user_id == customer.pk
-    assert not is_blacklisted(second["refresh"])
+    assert is_revoked(first["refresh"])
+    assert session_of(second["refresh"]).user_id == customer.pk
+    assert not is_revoked(second["refresh"])
 
     # Sent again at once (a second tab), the rotated token is answered with the session's
     # current refresh token (tests/accounts/test_sessions.py covers the window).
@@ -252,7 +291,7 @@ def test_refresh_keeps_session_expiry(customer: User) -> None:
         second = assert_json(refresh(first.refresh), 200)
 
     assert claims(second["refresh"])["exp"] == claims(first.refresh)["exp"]
-    assert outstanding(second["refresh"]).expires_at == outstanding(first.refresh).expires_at
+    assert session_of(second["refresh"]).pk == session_of(first.refresh).pk
     # The access token still lives its own 60 minutes from now.
     access = claims(second["access"])
     assert access["iat"] == int((start + timedelta(days=2)).timestamp())
@@ -264,7 +303,7 @@ def test_refresh_deactivated_user_401(customer: User) -> None:
     User.objects.filter(pk=customer.pk).update(is_active=False)
 
     assert_unauthorized(refresh(pair.refresh), TOKEN_INVALID["detail"])
-    assert OutstandingToken.objects.filter(user=customer).count() == 1
+    assert LoginSession.objects.filter(user=customer).count() == 1
 
 
 def test_refresh_deleted_user_401(customer: User) -> None:
@@ -372,10 +411,10 @@ def test_logout_revokes_that_refresh_token(customer: User) -> None:
 
     assert response.status_code == 204
     assert response.content == b""
-    assert is_blacklisted(pair.refresh)
+    assert is_revoked(pair.refresh)
     assert_unauthorized(refresh(pair.refresh), TOKEN_INVALID["detail"])
     # Only that session ends: another refresh token of the same user still works.
-    assert not is_blacklisted(kept.refresh)
+    assert not is_revoked(kept.refresh)
     assert assert_json(refresh(kept.refresh), 200).keys() == TOKEN_PAIR_KEYS
 
 
@@ -419,7 +458,7 @@ def test_logout_all_revokes_every_token(customer: User) -> None:
         assert_unauthorized(profile(access), TOKEN_INVALID["detail"])
         assert_unauthorized(verify(access), TOKEN_INVALID["detail"])
     for raw in refreshes:
-        assert is_blacklisted(raw)
+        assert is_revoked(raw)
         assert_unauthorized(refresh(raw), TOKEN_INVALID["detail"])
     # A new login still works.
     assert assert_json(profile(assert_json(login(customer.email), 200)["access"]), 200)["id"] == customer.pk
@@ -474,3 +513,15 @@ def test_profile_token_with_forged_role_claim_401(customer: User) -> None:
     forged = jwt.encode({**payload, "role": "ADMIN"}, "not-the-server-key-but-long-enough-0123456789", "HS256")
 
     assert_unauthorized(ApiClient().get("/api/users/", HTTP_AUTHORIZATION=f"Bearer {forged}"))
+
+
+def test_a_new_signing_key_refuses_access_tokens_verified_under_the_old_one(
+    customer: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Verified access tokens are kept per process, keyed by the key they were verified with."""
+    pair = tokens_for(customer)
+    assert assert_json(profile(pair.access), 200)["id"] == customer.pk  # verified, and kept
+
+    monkeypatch.setattr(token_backend, "signing_key", "a-new-signing-key-after-rotation-0123456789")
+
+    assert_unauthorized(profile(pair.access), TOKEN_INVALID["detail"])

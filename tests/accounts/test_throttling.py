@@ -17,9 +17,8 @@ from unittest.mock import patch
 import pytest
 import time_machine
 from django.utils import timezone
-from ninja_jwt.token_blacklist.models import OutstandingToken
 
-from accounts.models import ThrottleWindow, User
+from accounts.models import LoginSession, ThrottleWindow, User
 from accounts.throttling import forget_known_full, password_attempt, redis_client
 from api.throttling import Rate, Throttled
 from nexora_testkit.client import ApiClient
@@ -114,7 +113,7 @@ def test_login_throttle_blocks_even_correct_credentials(customer: User) -> None:
         assert_not_throttled(attempt(f"guess{n}@example.com"))
 
     assert_throttled(attempt(customer.email, PASSWORD))
-    assert not OutstandingToken.objects.exists()
+    assert not LoginSession.objects.exists()
 
 
 def test_login_throttle_counts_failed_logins_only(customer: User, store: Store) -> None:
@@ -122,7 +121,7 @@ def test_login_throttle_counts_failed_logins_only(customer: User, store: Store) 
     for _ in range(LIMIT + 2):
         assert assert_json(attempt(customer.email, PASSWORD), 200)["user"]["id"] == customer.pk
 
-    assert OutstandingToken.objects.filter(user=customer).count() == LIMIT + 2
+    assert LoginSession.objects.filter(user=customer).count() == LIMIT + 2
     assert store.counts() == {}  # a right password only reads the counts
 
 
@@ -153,7 +152,7 @@ def test_login_throttle_per_email_across_addresses(customer: User) -> None:
         assert_not_throttled(attempt(email, REMOTE_ADDR=f"198.51.100.{n + 1}"))
 
     assert_throttled(attempt(customer.email, PASSWORD, REMOTE_ADDR="198.51.100.99"))
-    assert not OutstandingToken.objects.exists()
+    assert not LoginSession.objects.exists()
 
 
 # --- X-Forwarded-For ---------------------------------------------------------------------------
@@ -258,7 +257,7 @@ def test_login_answers_503_when_redis_is_unreachable(customer: User, store: Stor
     assert response.status_code == 503
     assert response.json() == {"detail": "The service is temporarily unavailable.", "code": "service_unavailable"}
     assert response["Retry-After"].isdigit()
-    assert not OutstandingToken.objects.exists()
+    assert not LoginSession.objects.exists()
 
 
 def test_a_full_window_refuses_before_any_password_is_hashed(customer: User) -> None:
@@ -286,7 +285,7 @@ def test_another_process_checks_the_password_then_refuses_by_the_stored_count(cu
     forget_known_full()
     assert_throttled(attempt(customer.email))
     assert set(store.counts().values()) == {LIMIT + 1}
-    assert not OutstandingToken.objects.exists()
+    assert not LoginSession.objects.exists()
 
 
 @pytest.mark.django_db

@@ -9,25 +9,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pytest
-from django.contrib.sessions.models import Session
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Now
-from django.db.models.signals import pre_save
-from django.db.transaction import TransactionManagementError
-from django.utils import timezone
-from ninja_jwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import User
 from api.prepared import (
     NotPreparable,
-    PreparedInsert,
     PreparedQuery,
     PreparedRows,
     int_stand_in,
     prepared_count,
-    prepared_insert,
     text_stand_in,
 )
 from nexora_testkit.factories import CustomerFactory, TaskFactory
@@ -137,92 +128,3 @@ def test_no_rows_without_a_query(db: None) -> None:
 
     rows = PreparedRows(None, never, {})
     assert (rows.count(), rows[0:20]) == (0, [])
-
-
-def row(task: Task) -> dict[str, Any]:
-    values: dict[str, Any] = dict(Task.objects.filter(pk=task.pk).values().get())
-    del values["id"]
-    return values
-
-
-def test_an_insert_writes_the_row_objects_create_writes(db: None) -> None:
-    owner, assignee = CustomerFactory.create(), CustomerFactory.create()
-    when = timezone.now()
-    values: dict[str, Any] = {
-        "owner": owner,
-        "assignee_id": assignee.pk,
-        "title": "Émile's 100% \\ _task_",
-        "status": Task.Status.DONE,
-        "due_date": when.date(),
-        "created_at": when,
-        "updated_at": when,
-    }
-
-    made = prepared_insert(Task).create(**values)
-    expected = Task.objects.create(**values)
-
-    assert made.pk is not None and made.pk != expected.pk
-    assert row(made) == row(expected)
-    assert row(made)["description"] == ""  # a default, as the ORM fills it in
-    assert [getattr(made, f.attname) for f in Task._meta.concrete_fields if f.attname != "id"] == [
-        getattr(expected, f.attname) for f in Task._meta.concrete_fields if f.attname != "id"
-    ]
-    assert made._state.adding is False and made._state.db == "default"
-
-
-def test_an_inserted_row_is_saved_in_the_eyes_of_the_orm(db: None) -> None:
-    user = CustomerFactory.create()
-    token = prepared_insert(OutstandingToken).create(user=user, jti="j-1", token="t", expires_at=timezone.now())
-
-    token.full_clean()  # its unique jti is its own, not another row's
-    token.token = "changed"
-    token.save()
-    assert list(OutstandingToken.objects.values_list("jti", "token")) == [("j-1", "changed")]
-
-
-def test_a_model_with_save_receivers_is_saved_by_the_orm(db: None) -> None:
-    seen: list[str] = []
-
-    def receiver(sender: type[Task], instance: Task, **kwargs: Any) -> None:
-        seen.append(instance.title)
-        instance.title = instance.title.upper()
-
-    pre_save.connect(receiver, sender=Task)
-    try:
-        made = prepared_insert(Task).create(owner=CustomerFactory.create(), title="quiet")
-    finally:
-        pre_save.disconnect(receiver, sender=Task)
-
-    assert seen == ["quiet"]
-    assert Task.objects.get(pk=made.pk).title == "QUIET"
-
-
-def test_an_expression_is_left_to_the_orm(db: None) -> None:
-    made = prepared_insert(Task).create(owner=CustomerFactory.create(), title="now", created_at=Now())
-
-    stored = Task.objects.get(pk=made.pk).created_at
-    assert abs((stored - timezone.now()).total_seconds()) < 60
-
-
-def test_an_unsaved_related_object_is_refused_as_the_orm_refuses_it(db: None) -> None:
-    with pytest.raises(ValueError, match="unsaved related object"):
-        prepared_insert(Task).create(owner=User(email="nobody@example.com"), title="orphan")
-    assert Task.objects.count() == 0
-
-
-def test_a_failed_insert_spoils_its_transaction_as_the_orms_does(db: None) -> None:
-    user = CustomerFactory.create()
-    insert = prepared_insert(OutstandingToken)
-    insert.create(user=user, jti="same", token="t", expires_at=timezone.now())
-
-    with transaction.atomic():
-        with pytest.raises(IntegrityError):
-            insert.create(user=user, jti="same", token="t", expires_at=timezone.now())
-        with pytest.raises(TransactionManagementError):
-            OutstandingToken.objects.count()
-    assert OutstandingToken.objects.count() == 1
-
-
-def test_a_model_without_an_auto_key_is_not_prepared() -> None:
-    with pytest.raises(NotPreparable, match="auto key"):
-        PreparedInsert.of(Session, "default")

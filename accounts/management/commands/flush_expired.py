@@ -1,8 +1,8 @@
-"""`manage.py flush_expired`: delete expired refresh tokens, finished login-throttle windows and old idempotent answers.
+"""`manage.py flush_expired`: delete finished sessions (expired or ended, with their refresh tokens'
+state), finished throttle windows and old idempotent answers.
 
-Run it daily (cron or a systemd timer). Unlike ninja-jwt's `flushexpiredtokens`, which
-deletes in one unbounded statement and knows nothing of the throttle table, it deletes in
-batches and covers both tables. Running it twice deletes nothing the second time.
+Run it daily (cron or a systemd timer). It deletes in batches, each its own short
+transaction. Running it twice deletes nothing the second time.
 
 The account lifecycle adds nothing of its own to delete: its throttle counts (sign-up,
 password reset, mail requests) are throttle windows like the login's, and its mailed links
@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from accounts.housekeeping import BATCH_SIZE, flush_expired_tokens, flush_sessions, flush_throttle_windows
+from accounts.housekeeping import BATCH_SIZE, flush_sessions, flush_throttle_windows
 from api.idempotency import prune_idempotent_requests
 
 
@@ -27,7 +27,7 @@ def positive_int(text: str) -> int:
 
 
 class Command(BaseCommand):
-    help = "Delete expired refresh tokens (with their blacklist entries) and finished login-throttle windows."
+    help = "Delete finished sessions, finished throttle windows and idempotent answers past their replay window."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -38,11 +38,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, batch_size: int, **options: Any) -> None:
-        tokens = flush_expired_tokens(batch_size=batch_size)
         windows = flush_throttle_windows(batch_size=batch_size)
         sessions = flush_sessions(batch_size=batch_size)
         answers = prune_idempotent_requests()
         self.stdout.write(
-            f"Deleted {tokens} expired refresh tokens, {sessions} finished sessions, {windows} finished "
+            f"Deleted {sessions} finished sessions, {windows} finished "
             f"throttle windows and {answers} idempotent answers past their replay window."
         )
