@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Redis on 127.0.0.1:6379 for the throttle tests' Redis store (tests/accounts/test_throttling.py):
+# Redis on 127.0.0.1:6379 for the throttle tests' Redis store (tests/authn/test_throttling.py):
 # started when it does not answer (Debian's redis-server, installed when missing, as root),
 # keeping nothing on disk; then waited for, 10 s at most.
 set -euo pipefail

@@ -1,38 +1,34 @@
-"""Routers of the auth, profile and users endpoints: schema in, service, schema out."""
+"""Routers of the sign-up, account lifecycle, profile and users endpoints: schema in, service,
+schema out. (Log-in, tokens and sessions: authn/api.py.)"""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from api.client import client_address
 from api.errors import raises
 from api.idempotency import idempotent
 from api.pagination import Page
 from api.prechecks import path_id, raw_json_object
 from api.rate_limits import counted
-from api.schemas import EmptyOut
 from api.throttling import Throttled
 from api.types import Id
 from permissions.endpoints import requires
 from permissions.policies import AUTHENTICATED, PUBLIC
 
-from . import lifecycle, selectors, services, tokens
-from .auth import UserRequest
+from . import lifecycle, selectors, services
 from .errors import (
     AdminSignupRefused,
-    EmailNotVerified,
     EmailTaken,
     InvalidLink,
-    InvalidToken,
     LastActiveAdmin,
-    LoginFailed,
     OwnRoleRaiseRefused,
     UserNotFound,
     WrongPassword,
 )
 from .models import User
 from .policies import USERS_CHANGE, USERS_CHANGE_ROLE, USERS_CREATE, USERS_VIEW
+from .requests import UserRequest
 from .roles import Role
 from .schemas import (
     AcceptedOut,
@@ -40,22 +36,16 @@ from .schemas import (
     EmailChangeConfirmIn,
     EmailChangeIn,
     EmailVerifyIn,
-    LoginIn,
-    LoginOut,
-    PasswordChangeIn,
     PasswordResetConfirmIn,
     PasswordResetIn,
     ProfileUpdateIn,
-    RefreshIn,
     RegisterIn,
     RoleChangeOut,
     RoleIn,
-    TokenPairOut,
     UserCreateIn,
     UserFilters,
     UserOut,
     UserUpdateIn,
-    VerifyIn,
 )
 from .throttling import count_signup
 
@@ -71,11 +61,6 @@ def user_must_exist(request: HttpRequest, path_params: dict[str, object]) -> Non
         selectors.user_get(user_id=user_id)
 
 
-def client_of(request: HttpRequest) -> tokens.Client:
-    """What a session records of the client: its user agent and address."""
-    return tokens.Client(user_agent=request.headers.get("User-Agent", ""), ip=client_address(request))
-
-
 def role_grant_allowed(request: UserRequest, path_params: dict[str, object]) -> None:
     """403 before 422: creating an ADMIN without users.change_role is refused even with a bad body."""
     role = raw_json_object(request).get("role")
@@ -83,12 +68,7 @@ def role_grant_allowed(request: UserRequest, path_params: dict[str, object]) -> 
         lifecycle.authorize_role_grant(actor=request.auth, role=Role(role))
 
 
-def no_store(response: HttpResponse) -> None:
-    """Token responses must not be kept by browsers or proxies."""
-    response["Cache-Control"] = "no-store"
-
-
-# --- sign-up, login, tokens -----------------------------------------------------------
+# --- sign-up ----------------------------------------------------------------------------
 
 
 @auth_router.post(
@@ -100,72 +80,6 @@ def no_store(response: HttpResponse) -> None:
 @counted(count_signup)
 def register(request: HttpRequest, payload: RegisterIn) -> Status[User]:
     return Status(201, services.user_register(**payload.model_dump()))
-
-
-@auth_router.post(
-    "/login/", auth=None, response=LoginOut, operation_id="auth_login", summary="Log in with email and password"
-)
-@requires(PUBLIC)
-@raises(LoginFailed, EmailNotVerified, Throttled)
-def login(request: HttpRequest, payload: LoginIn, response: HttpResponse) -> dict[str, object]:
-    session = services.login(request=request, client=client_of(request), **payload.model_dump())
-    no_store(response)
-    return {
-        "access": session.tokens.access,
-        "refresh": session.tokens.refresh,
-        "user": session.user,
-        "device_token": session.device_token,
-    }
-
-
-@auth_router.post(
-    "/token/refresh/",
-    auth=None,
-    response=TokenPairOut,
-    operation_id="auth_token_refresh",
-    summary="Exchange a refresh token for a new pair",
-)
-@requires(PUBLIC)
-@raises(InvalidToken)
-def refresh(request: HttpRequest, payload: RefreshIn, response: HttpResponse) -> tokens.TokenPair:
-    no_store(response)
-    return tokens.rotate(payload.refresh, client_of(request))
-
-
-@auth_router.post(
-    "/token/verify/",
-    auth=None,
-    response=EmptyOut,
-    operation_id="auth_token_verify",
-    summary="Check that a token is valid",
-)
-@requires(PUBLIC)
-@raises(InvalidToken)
-def verify(request: HttpRequest, payload: VerifyIn) -> dict[str, object]:
-    tokens.verify(payload.token)
-    return {}
-
-
-@auth_router.post(
-    "/logout/", auth=None, response={204: None}, operation_id="auth_logout", summary="Revoke one refresh token"
-)
-@requires(PUBLIC)
-@raises(InvalidToken)
-def logout(request: HttpRequest, payload: RefreshIn) -> Status[None]:
-    tokens.revoke(payload.refresh)
-    return Status(204, None)
-
-
-@auth_router.post(
-    "/logout/all/",
-    response={204: None},
-    operation_id="auth_logout_all",
-    summary="Revoke every token of the signed-in user",
-)
-@requires(AUTHENTICATED)
-def logout_all(request: UserRequest) -> Status[None]:
-    services.logout_all(user=request.auth)
-    return Status(204, None)
 
 
 # --- password reset and email verification (links from mails) ----------------------------
@@ -241,16 +155,6 @@ def get_profile(request: UserRequest) -> object:
 @requires(AUTHENTICATED)
 def update_profile(request: UserRequest, payload: ProfileUpdateIn) -> object:
     return services.profile_update(user=request.auth, **payload.model_dump(exclude_unset=True))
-
-
-@profile_router.post(
-    "/password/", response=TokenPairOut, operation_id="profile_password_change", summary="Change the password"
-)
-@requires(AUTHENTICATED)
-@raises(WrongPassword, Throttled)
-def change_password(request: UserRequest, payload: PasswordChangeIn, response: HttpResponse) -> tokens.TokenPair:
-    no_store(response)
-    return services.password_change(user=request.auth, **payload.model_dump())
 
 
 @profile_router.delete("/", response={204: None}, operation_id="profile_delete", summary="Delete your own account")

@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from . import checks, mail  # noqa: F401  (registers the system checks and the mail signal receivers)
+        from . import checks  # noqa: F401  (registers the system checks)

@@ -9,10 +9,6 @@ class UserNotFound(ObjectNotFound):
     pass
 
 
-class SessionNotFound(ObjectNotFound):
-    """Not a live session of the caller (ended, expired, someone else's, or none)."""
-
-
 class EmailTaken(DomainError):
     default_message = "A user with this email already exists."
 
@@ -35,17 +31,6 @@ class WrongPassword(DomainError):
     default_message = "The current password is wrong."
 
 
-class LoginFailed(DomainError):
-    #: One message for an unknown e-mail, a wrong password and an inactive account.
-    default_message = "No active account found with the given email and password."
-
-
-class InvalidToken(DomainError):
-    """Malformed, expired, revoked, or of a user who is gone or deactivated."""
-
-    default_message = "Token is invalid or expired."
-
-
 class WeakPassword(RejectedValue):
     kind = "password_too_weak"
 
@@ -54,17 +39,3 @@ class InvalidLink(DomainError):
     """A mailed link that is wrong, expired or already used: one answer for all three."""
 
     default_message = "This link is invalid or has expired."
-
-
-class EmailNotVerified(DomainError):
-    """REQUIRE_VERIFIED_EMAIL is on and the right password was given for an unverified address."""
-
-    default_message = (
-        "Verify your email address first: follow the link we sent, or reset your password to get a new one."
-    )
-
-
-class ThrottleStoreUnavailable(DomainError):
-    """Redis (REDIS_URL), where the login throttle counts, did not answer: no attempt goes uncounted."""
-
-    default_message = "The service is temporarily unavailable."

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 
 from permissions.registry import policies
 
-from . import links, notifications, services, tokens
+from . import links, notifications, services
 from .errors import EmailTaken, InvalidLink
 from .models import RoleChange, User
 from .policies import USERS_CHANGE_ROLE
@@ -62,7 +62,7 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> None:
         user.set_password(new_password)
         user.email_verified = True
         user.save(update_fields=["password", "email_verified"])
-        tokens.revoke_all(user)
+        services.tokens_revoke_all(user=user)
     audit.info("password reset", extra={"event": "password_reset", "user_id": user.pk})
 
 
@@ -136,7 +136,7 @@ def account_delete(*, user: User, password: str) -> None:
     working, the tasks it owns go with it, tasks assigned to it become unassigned."""
     services.check_current_password(user, password)
     with transaction.atomic():
-        tokens.revoke_all(user)
+        services.tokens_revoke_all(user=user)
         services.user_delete(actor=user, user=user)
 
 

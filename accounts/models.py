@@ -1,16 +1,88 @@
-"""Users, the audit trail of their role changes, and login throttle counters."""
+"""Users, their manager, and the audit trail of their role changes.
+
+The manager lives with the model, as Django's own does: e-mail is the login name and is
+stored lower-cased whole; the last active admin cannot be deleted, not even in bulk.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from functools import cache
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from django.conf import settings
+from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
 
+from api.prepared import PreparedQuery, text_stand_in
+
 from .errors import LastActiveAdmin
-from .managers import UserManager
 from .roles import Role
+
+
+class UserQuerySet(models.QuerySet["User"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        """Refuses to take the last active admin with it, as `User.delete()` does one by one."""
+        with transaction.atomic(using=self.db):
+            doomed = list(self.values_list("pk", flat=True))
+            if self.model.objects.db_manager(self.db).lock_admins_and_check_last(*doomed):
+                raise LastActiveAdmin()
+            return super().delete()
+
+
+if TYPE_CHECKING:
+    # django-stubs types `from_queryset()` only when assigned to a name, and the manager it
+    # makes from the generic BaseUserManager then wants a type argument that does not exist
+    # at run time. What the checker needs to know is that this is User's BaseUserManager.
+    UserManagerBase: TypeAlias = BaseUserManager["User"]
+else:
+    UserManagerBase = BaseUserManager.from_queryset(UserQuerySet)
+
+
+@cache
+def _by_email(alias: str) -> PreparedQuery:
+    return PreparedQuery.of(User.objects.using(alias).filter(email=text_stand_in(0)), {"email": text_stand_in(0)})
+
+
+class UserManager(UserManagerBase):
+    use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        """Lower-case the whole address: Django's only lower-cases the domain, and we match case-insensitively."""
+        return (email or "").strip().lower()
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        """The user with this address (every log-in asks): the query prepared once per database."""
+        found = _by_email(self.db).models(self.model, email=self.normalize_email(username))
+        if not found:
+            raise self.model.DoesNotExist(f"No user with the email {username!r}.")
+        return found[0]
+
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        fields.setdefault("role", Role.CUSTOMER)
+        # make_password(None) is an unusable password, as set_password(None) makes; create()
+        # saves on this manager's database (db_manager) or the router's for writes.
+        return self.create(email=self.normalize_email(email), password=make_password(password), **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
+        """The operator typed the address on the server: taken as verified, so the first
+        admin can log in with REQUIRE_VERIFIED_EMAIL on."""
+        fields.update(role=Role.ADMIN, is_staff=True, is_superuser=True, is_active=True)
+        fields.setdefault("email_verified", True)
+        return self.create_user(email, password, **fields)
+
+    def lock_admins_and_check_last(self, *user_ids: int) -> bool:
+        """Are these users every active admin there is (as stored, not as in memory)?
+
+        Locks every active admin's row until the transaction ends, so two concurrent
+        demotions, deactivations or deletions cannot both pass this check.
+        """
+        admins = set(self.select_for_update().filter(role=Role.ADMIN, is_active=True).values_list("pk", flat=True))
+        return bool(admins) and admins <= set(user_ids)
 
 
 class User(AbstractUser):
@@ -69,42 +141,3 @@ class RoleChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.old_role or '(created)'} -> {self.new_role}"
-
-
-class ThrottleWindow(models.Model):
-    """Attempts counted for one key in one fixed time window, shared by every worker."""
-
-    key = models.CharField(max_length=255, unique=True)
-    count = models.PositiveIntegerField(default=0)
-    expires_at = models.DateTimeField(db_index=True)
-
-    def __str__(self) -> str:
-        return f"{self.key}: {self.count} until {self.expires_at}"
-
-
-class LoginSession(models.Model):
-    """One log-in: its refresh token and every rotation of it. Access tokens name it (`sid`).
-
-    Only the newest refresh token is good (`refresh_jti`); the one it replaced stays good for
-    JWT_REFRESH_REUSE_SECONDS (two tabs refreshing at once), and presenting any older one
-    ends the whole session (a stolen token was used).
-    """
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_sessions")
-    created_at = models.DateTimeField()
-    last_used_at = models.DateTimeField()
-    #: Fixed at log-in: rotating the refresh token never extends a session.
-    expires_at = models.DateTimeField(db_index=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
-    user_agent = models.CharField(max_length=255, blank=True, default="")
-    ip = models.CharField(max_length=64, blank=True, default="")
-    refresh_jti = models.CharField(max_length=255)
-    previous_jti = models.CharField(max_length=255, blank=True, default="")
-    rotated_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "ended_at", "expires_at"])]
-
-    def __str__(self) -> str:
-        return f"session {self.pk} of user {self.user_id}"

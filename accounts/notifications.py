@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from api.mail import Mail, compose
+
 from . import links
-from .mail import Mail, compose
 from .models import User
+
+TEMPLATES = "accounts/mail"
 
 
 def _valid_for(seconds: float) -> str:
@@ -22,7 +25,7 @@ def _valid_for(seconds: float) -> str:
 def _link_mail(kind: str, user: User, to: str, link: str, valid_seconds: float, **extra: str) -> Mail:
     """A mail that carries one link: greeting, the link and how long it works."""
     context = {"name": user.first_name, "link": link, "valid_for": _valid_for(valid_seconds), **extra}
-    return compose(kind, to=to, user_id=user.pk, context=context)
+    return compose(kind, templates=TEMPLATES, to=to, user_id=user.pk, context=context)
 
 
 def verification(user: User) -> Mail:
@@ -53,4 +56,4 @@ def email_change_confirmation(user: User, new_email: str) -> Mail:
 def email_change_notice(user: User, new_email: str) -> Mail:
     """To the current address: if the owner did not ask, they can act before it is confirmed."""
     context = {"name": user.first_name, "new_email": new_email, "frontend_url": settings.FRONTEND_URL}
-    return compose("email_change_notice", to=user.email, user_id=user.pk, context=context)
+    return compose("email_change_notice", templates=TEMPLATES, to=user.email, user_id=user.pk, context=context)

@@ -1,4 +1,4 @@
-"""Request and response schemas of the auth, profile and users endpoints."""
+"""Request and response schemas of the sign-up, profile, account lifecycle and users endpoints."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pydantic import AfterValidator, StrictBool, StrictStr, WithJsonSchema
 from api.schemas import RowOut
 from api.types import InputSchema, QueryParams, QueryText, Text
 
-from .managers import UserManager
+from .models import UserManager
 from .roles import SELF_SERVICE_ROLES, Role
 
 
@@ -39,7 +39,6 @@ NewPassword = Annotated[StrictStr, Text(128, min_length=8)]
 Name = Annotated[StrictStr, Text(150)]
 Phone = Annotated[StrictStr, Text(32)]
 Address = Annotated[StrictStr, Text(500)]
-Token = Annotated[StrictStr, Text(4096, min_length=1)]
 #: The roles a visitor may choose, as the spec publishes them (CUSTOMER, SELLER). ADMIN still
 #: parses, so that the service answers it with 403 `role_not_allowed`, as the contract says.
 SignupRole = Annotated[
@@ -65,29 +64,6 @@ class UserOut(RowOut):
     is_active: bool
     email_verified: bool
     date_joined: datetime
-
-
-class TokenPairOut(Schema):
-    access: str
-    refresh: str
-
-
-class LoginOut(TokenPairOut):
-    user: UserOut
-    #: Send it back at the next log-in from this client: an attack on the address from
-    #: elsewhere then cannot lock this client out (per-address throttle).
-    device_token: str
-
-
-class SessionOut(RowOut):
-    id: int
-    created_at: datetime
-    last_used_at: datetime
-    expires_at: datetime
-    user_agent: str
-    ip: str
-    #: The session of the access token this request was made with.
-    current: bool
 
 
 class RoleChangeOut(RowOut):
@@ -117,20 +93,6 @@ class RegisterIn(InputSchema):
     role: SignupRole = Role.CUSTOMER
     phone: Phone = ""
     address: Address = ""
-
-
-class LoginIn(InputSchema):
-    email: Annotated[StrictStr, Text(254, min_length=1)]
-    password: Password
-    device_token: Annotated[StrictStr, Text(128)] | None = None
-
-
-class RefreshIn(InputSchema):
-    refresh: Token
-
-
-class VerifyIn(InputSchema):
-    token: Token
 
 
 class ProfileUpdateIn(InputSchema):

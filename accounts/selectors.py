@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
-from django.utils import timezone
+from django.db.models import Q, QuerySet
 
-from .errors import SessionNotFound, UserNotFound
-from .models import LoginSession, RoleChange, User
+from .errors import UserNotFound
+from .models import RoleChange, User
 from .roles import Role
 
 
@@ -33,21 +32,3 @@ def user_get(*, user_id: int) -> User:
 
 def role_history(*, user: User) -> QuerySet[RoleChange]:
     return RoleChange.objects.filter(user=user).order_by("-at", "-id")
-
-
-def live_sessions(*, user: User, current_id: int | None = None) -> QuerySet[LoginSession]:
-    """The user's sessions that can still be refreshed, newest first; `current` marks `current_id`."""
-    return (
-        LoginSession.objects.filter(user=user, ended_at__isnull=True, expires_at__gt=timezone.now())
-        .annotate(
-            current=Case(When(pk=current_id or 0, then=Value(True)), default=Value(False), output_field=BooleanField())
-        )
-        .order_by("-created_at", "-id")
-    )
-
-
-def live_session_get(*, user: User, session_id: int) -> LoginSession:
-    session = live_sessions(user=user).filter(pk=session_id).first()
-    if session is None:
-        raise SessionNotFound()
-    return session

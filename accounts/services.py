@@ -1,4 +1,4 @@
-"""Writes about users: sign-up, login, profile, passwords, roles and deactivation.
+"""Writes about users: sign-up, profile, passwords, roles, deactivation and deletion.
 
 Plain functions with keyword-only arguments, called alike by the API, the Django admin
 and the management commands; they raise domain errors, never HTTP ones.
@@ -7,33 +7,25 @@ and the management commands; they raise domain errors, never HTTP ones.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
-from django.utils.crypto import salted_hmac
+from django.db.models import F
 
-from api.client import client_address
-
-from . import notifications, selectors, tokens
-from .devices import device_token_for, device_token_valid
+from . import notifications
 from .errors import (
     AdminSignupRefused,
-    EmailNotVerified,
     EmailTaken,
     LastActiveAdmin,
-    LoginFailed,
     OwnRoleRaiseRefused,
     WeakPassword,
     WrongPassword,
 )
 from .models import RoleChange, User
 from .roles import SELF_SERVICE_ROLES, Role
-from .throttling import login_attempt, password_recheck_attempt
+from .throttling import password_recheck_attempt
 
 audit = logging.getLogger("nexora.audit")
 
@@ -83,49 +75,6 @@ def user_register(
     return user
 
 
-@dataclass(frozen=True)
-class LoggedIn:
-    user: User
-    tokens: tokens.TokenPair
-    #: Sent back at the next log-in, it exempts this client from the per-address throttle.
-    device_token: str
-
-
-def login(
-    *,
-    request: HttpRequest,
-    email: str,
-    password: str,
-    device_token: str | None = None,
-    client: tokens.Client = tokens.Client(),
-) -> LoggedIn:
-    """Check the credentials (throttled) and open a session.
-
-    Django's ModelBackend hashes the password once even for an unknown address, so the
-    answer takes as long whether or not the account exists.
-    """
-    email = User.objects.normalize_email(email)
-    known_device = device_token if device_token and device_token_valid(email, device_token) else None
-    attempt = login_attempt(request, email, device_token=known_device)
-    user = authenticate(request, email=email, password=password)
-    if user is None:
-        attempt.failed()
-        # Never the password; the address (PII) only as a keyed digest: enough to see one
-        # account guessed at from many clients, useless to anyone without the secret key.
-        email_digest = salted_hmac("nexora.audit.email", email).hexdigest()[:16]
-        audit.info(
-            "login failed",
-            extra={"event": "login_failed", "client": client_address(request), "email_digest": email_digest},
-        )
-        raise LoginFailed()
-    attempt.succeeded()
-    if settings.REQUIRE_VERIFIED_EMAIL and not user.email_verified:
-        # Only once the password was right: an unknown address still gets the one 401.
-        raise EmailNotVerified()
-    audit.info("login", extra={"event": "login", "user_id": user.pk, "client": client_address(request)})
-    return LoggedIn(user, tokens.start_session(user, client), device_token_for(user))
-
-
 def profile_update(*, user: User, **changes: Any) -> User:
     for field, value in changes.items():
         setattr(user, field, value)
@@ -144,18 +93,28 @@ def check_current_password(user: User, password: str) -> None:
     attempt.succeeded()
 
 
-def password_change(*, user: User, current_password: str, new_password: str) -> tokens.TokenPair:
-    """Set a new password; every other token of the user stops working, a fresh pair is issued.
-    A weak new password is refused before the current one is checked (and counted)."""
+def tokens_revoke_all(*, user: User) -> None:
+    """Every token issued to the user until now stops working: their version moves on, and
+    authentication reads it from the user row at every request."""
+    User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
+    user.refresh_from_db(fields=["token_version"])
+
+
+def password_change_check(*, user: User, current_password: str, new_password: str) -> None:
+    """May `user` set `new_password`? A weak one is refused before the current password is
+    checked (and, if wrong, counted: outside any transaction, so the count stays)."""
     validate_new_password(new_password, user, "new_password")
     check_current_password(user, current_password)
+
+
+def password_set(*, user: User, new_password: str) -> None:
+    """Set the password (checked by `password_change_check`); every token of the user stops
+    working. The caller's transaction may issue a fresh pair with it."""
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        tokens.revoke_all(user)
-        pair = tokens.start_session(user)
+        tokens_revoke_all(user=user)
     audit.info("password changed", extra={"event": "password_changed", "user_id": user.pk})
-    return pair
 
 
 def user_set_role(*, actor: User | None, user: User, role: Role) -> User:
@@ -191,7 +150,7 @@ def revoke_after_deactivation(*, actor: User | None, user: User) -> None:
 
     Reactivating does not revive them: the token version stays bumped.
     """
-    tokens.revoke_all(user)
+    tokens_revoke_all(user=user)
     audit.info(
         "user deactivated",
         extra={"event": "user_deactivated", "actor_id": actor.pk if actor else None, "user_id": user.pk},
@@ -220,22 +179,3 @@ def user_delete(*, actor: User | None, user: User) -> None:
             raise LastActiveAdmin()
         user.delete()
     audit.info("user deleted", extra={"event": "user_deleted", "actor_id": actor_id, "user_id": user_id})
-
-
-def logout_all(*, user: User) -> None:
-    with transaction.atomic():
-        tokens.revoke_all(user)
-    audit.info("logged out everywhere", extra={"event": "logout_all", "user_id": user.pk})
-
-
-def session_end(*, user: User, session_id: int) -> None:
-    """End one of `user`'s live sessions (SessionNotFound for any other)."""
-    tokens.end_session(selectors.live_session_get(user=user, session_id=session_id))
-    audit.info("session ended", extra={"event": "session_ended", "user_id": user.pk, "session_id": session_id})
-
-
-def sessions_end_all(*, actor: User, user: User) -> None:
-    """An admin signs a user out everywhere: every session and token stops now."""
-    with transaction.atomic():
-        tokens.revoke_all(user)
-    audit.info("sessions ended", extra={"event": "sessions_ended", "actor_id": actor.pk, "user_id": user.pk})

@@ -20,8 +20,8 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 from ninja.operation import Operation
 
-from permissions.ninja_adapter import add_exception_handler, input_sources, on_bind
-from permissions.openapi import add_error_response
+from ninja_hooks.adapter import add_exception_handler, input_sources, on_bind
+from ninja_hooks.openapi import add_error_response
 
 from .exceptions import DomainError, RejectedValue
 from .throttling import Throttled

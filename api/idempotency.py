@@ -28,7 +28,7 @@ from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.operation import Operation
 
-from permissions.ninja_adapter import add_exception_handler, on_bind
+from ninja_hooks.adapter import add_exception_handler, on_bind
 
 from .client import client_address
 from .errors import raises

@@ -1,4 +1,5 @@
-"""What the toolkit keeps: the answers to idempotent requests (api/idempotency.py)."""
+"""What the toolkit keeps: the answers to idempotent requests (api/idempotency.py) and the
+attempts counted per throttle window (api/throttle_store.py)."""
 
 from __future__ import annotations
 
@@ -17,3 +18,14 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"idempotent request {self.fingerprint[:12]} ({self.status or 'in progress'})"
+
+
+class ThrottleWindow(models.Model):
+    """Attempts counted for one key in one fixed time window, shared by every worker."""
+
+    key = models.CharField(max_length=255, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} until {self.expires_at}"

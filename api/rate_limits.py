@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.operation import Operation
 
-from permissions.ninja_adapter import on_bind
+from ninja_hooks.adapter import on_bind
 
 from .errors import raises
 from .throttling import Throttled

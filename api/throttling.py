@@ -1,9 +1,12 @@
-"""Rates and the error a throttled caller gets; what is counted, and where, is the app's business."""
+"""Rates and the errors a throttled caller gets; what is counted is the app's business, and
+`throttle_store` counts it."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from .exceptions import DomainError
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*$")
@@ -30,3 +33,9 @@ class Throttled(Exception):
     def __init__(self, wait_seconds: int) -> None:
         self.wait_seconds = wait_seconds
         super().__init__(f"Too many attempts. Try again in {wait_seconds} seconds.")
+
+
+class ThrottleStoreUnavailable(DomainError):
+    """Redis (REDIS_URL), where the throttle counts live, did not answer: no attempt goes uncounted."""
+
+    default_message = "The service is temporarily unavailable."

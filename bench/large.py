@@ -151,7 +151,7 @@ def load(say: Callable[[str], None] = print) -> None:
         say,
     )
 
-    first_session = _next_id("accounts_loginsession")
+    first_session = _next_id("authn_loginsession")
     session_step = timedelta(days=7) / SESSIONS
     ended = int(SESSIONS * ENDED_SHARE)
 
@@ -174,7 +174,7 @@ def load(say: Callable[[str], None] = print) -> None:
             )
 
     _insert(
-        "accounts_loginsession",
+        "authn_loginsession",
         (
             "id",
             "user_id",

@@ -4,9 +4,9 @@ In-process on an SQLite file (a customer with 50 tasks, a real access token), mi
 of CPU per call, best of interleaved rounds (docs/performance.md, "Prepared queries"):
 
 - the user behind a token: the ORM's `filter(pk=..., is_active=True).first()`, against the
-  same query prepared once (`accounts.tokens.active_user`);
+  same query prepared once (`authn.tokens.active_user`);
 - the access token: ninja-jwt's `AccessToken(raw)` (signature, claims), against the token
-  kept per process with its expiry checked again (`accounts.tokens.authenticate_access_token`
+  kept per process with its expiry checked again (`authn.tokens.authenticate_access_token`
   without the user);
 - a page of the task list and its count: the ORM's queryset (`task_list_visible_to`, counted
   and sliced), against the queries prepared once per shape (`task_rows_visible_to`).
@@ -30,7 +30,7 @@ def main() -> int:
         from ninja_jwt.tokens import AccessToken
 
         from accounts.models import User
-        from accounts.tokens import _access_token, active_user
+        from authn.tokens import _access_token, active_user
         from tasks.schemas import TaskOut
         from tasks.selectors import task_list_visible_to, task_rows_visible_to
 

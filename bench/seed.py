@@ -13,9 +13,9 @@ from pathlib import Path
 from django.db import connections, transaction
 from django.utils import timezone
 
-from accounts import tokens
 from accounts.models import User
 from accounts.roles import Role
+from authn import tokens
 from tasks.models import Task
 
 from .credentials import BENCH_EMAIL, BENCH_PASSWORD, WRITER_EMAIL

@@ -5,7 +5,7 @@
 
 Times `login_attempt` followed by `succeeded()` (a right password: the three counts read)
 or by `failed()` (a wrong one: the three counts raised), for the database store and for
-Redis (accounts/throttling.py), in microseconds of wall time per attempt: both are round
+Redis (api/throttle_store.py), in microseconds of wall time per attempt: both are round
 trips to another process, so CPU time would hide them. Best of several interleaved rounds;
 a wrong password from the same client again and again (its windows exist) and from a new
 client each time (they are created).
@@ -62,7 +62,8 @@ def run(kind: str) -> list[tuple[str, str, float]]:
     from django.db import connections
     from django.test import RequestFactory
 
-    from accounts.throttling import login_attempt, redis_client
+    from api.throttle_store import redis_client
+    from authn.throttling import login_attempt
 
     call_command("migrate", verbosity=0)
     settings.LOGIN_RATE = "1000000/h"

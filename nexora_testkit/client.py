@@ -11,7 +11,7 @@ from django.http.response import ResponseHeaders
 from django.test import Client
 
 from accounts.models import User
-from accounts.tokens import TokenPair, start_session
+from authn.tokens import TokenPair, start_session
 
 __all__ = ["ApiClient", "Response", "TokenPair", "auth_header", "tokens_for"]
 

@@ -17,15 +17,6 @@ if TYPE_CHECKING:
     from nexora_testkit.client import ApiClient, TokenPair
 
 
-@pytest.fixture(autouse=True)
-def forget_full_throttle_windows() -> None:
-    """Each test starts with no log-in window known to be full in this process: a test's
-    rolled-back database (or cleared Redis keys) must not throttle the next test."""
-    from accounts.throttling import forget_known_full
-
-    forget_known_full()
-
-
 @pytest.fixture
 def customer(db: None) -> User:
     from nexora_testkit.factories import CustomerFactory

@@ -7,8 +7,9 @@ class PermissionsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
+        from ninja_hooks.adapter import verified
+
         from . import checks, conf  # noqa: F401  (checks registers the system checks)
-        from .ninja_adapter import verify
         from .registry import policies
 
         # Every installed app's policies.py registers its policies, as admin.py does.
@@ -16,4 +17,4 @@ class PermissionsConfig(AppConfig):
         # A bad override or a django-ninja that no longer behaves as the guard needs must
         # stop start-up: gunicorn runs no system checks.
         policies.override_roles(conf.policy_role_overrides())
-        verify()
+        verified()

@@ -29,10 +29,11 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.operation import Operation
 
+from ninja_hooks.adapter import add_exception_handler, on_bind
+from ninja_hooks.openapi import add_error_response
+
 from .endpoints import declared_also, declared_policy, declared_precheck
 from .exceptions import PolicyDenied
-from .ninja_adapter import add_exception_handler, on_bind
-from .openapi import add_error_response
 from .registry import policies
 
 NOT_AUTHENTICATED = "not_authenticated"

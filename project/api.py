@@ -6,20 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 from accounts.api import auth_router, profile_router, users_router
-from accounts.auth import JWTBearer
-from accounts.sessions_api import sessions_router, user_sessions_router
 from api.base import BaseAPI
 from api.errors import install_errors
-from api.health import router as health_router
 from api.idempotency import install_idempotency
 from api.parser import StrictJSONParser
 from api.rate_limits import install_rate_limits
 from api.renderers import ApiJSONRenderer
+from authn import api as authn
+from authn.auth import JWTBearer
 from permissions import ninja as permission_layer
 from permissions.api import router as permissions_router
 from tasks.api import router as tasks_router
 
 from .errors import BEARER_CHALLENGE, BODY_ERRORS, ERRORS, EVERY_OPERATION_ERRORS, QUERY_ERRORS
+from .health import router as health_router
 
 
 def new_api(*, auth: Any = None, **kwargs: Any) -> BaseAPI:
@@ -43,10 +43,12 @@ api = new_api(
 )
 
 api.add_router("", auth_router)
+api.add_router("", authn.auth_router)
 api.add_router("/profile/", profile_router)
+api.add_router("/profile/", authn.password_router)
 api.add_router("/users/", users_router)
-api.add_router("/users/", user_sessions_router)
-api.add_router("/sessions/", sessions_router)
+api.add_router("/users/", authn.user_sessions_router)
+api.add_router("/sessions/", authn.sessions_router)
 api.add_router("", permissions_router)
 api.add_router("/tasks/", tasks_router)
 api.add_router("", health_router)

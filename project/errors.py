@@ -12,21 +12,18 @@ from django.db import InterfaceError, OperationalError
 
 from accounts.errors import (
     AdminSignupRefused,
-    EmailNotVerified,
     EmailTaken,
     InvalidLink,
-    InvalidToken,
     LastActiveAdmin,
-    LoginFailed,
     OwnRoleRaiseRefused,
-    ThrottleStoreUnavailable,
     WrongPassword,
 )
 from api.errors import DB_RETRY_AFTER_SECONDS, ErrorSpec, ErrorTable
 from api.exceptions import ObjectNotFound, RejectedValue
 from api.idempotency import IdempotencyKeyReused
 from api.parser import BodyNotJson
-from api.throttling import Throttled
+from api.throttling import Throttled, ThrottleStoreUnavailable
+from authn.errors import EmailNotVerified, InvalidToken, LoginFailed
 
 BEARER_CHALLENGE = 'Bearer realm="api"'
 UNAVAILABLE = {"Retry-After": str(DB_RETRY_AFTER_SECONDS)}

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "ninja_jwt",
     "permissions",
     "accounts",
+    "authn",
     "tasks",
     "api",
     "webclient",
@@ -182,12 +183,12 @@ AUTH_PASSWORD_VALIDATORS = [
 JWT_ACCESS_MINUTES = env_int("JWT_ACCESS_MINUTES", 60)
 JWT_REFRESH_DAYS = env_int("JWT_REFRESH_DAYS", 7)
 # For this long after a rotation the refresh token just rotated is still answered (two tabs
-# refreshing at once); presented later, it ends its whole session (accounts/tokens.py).
+# refreshing at once); presented later, it ends its whole session (authn/tokens.py).
 JWT_REFRESH_REUSE_SECONDS = env_int("JWT_REFRESH_REUSE_SECONDS", 10)
 
 # ninja-jwt reads only one of SIMPLE_JWT / NINJA_JWT and ignores unknown keys silently:
 # keep this the only one, with only what its token classes read (rotation, revocation and
-# the user claim are ours: accounts/tokens.py). Its token_blacklist app is not installed:
+# the user claim are ours: authn/tokens.py). Its token_blacklist app is not installed:
 # the session row is the token state.
 NINJA_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=JWT_ACCESS_MINUTES),

@@ -4,7 +4,7 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from accounts.auth import UserRequest
+from accounts.requests import UserRequest
 from api.errors import raises
 from api.idempotency import idempotent
 from api.pagination import Page

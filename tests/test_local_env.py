@@ -16,7 +16,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 #: What `manage.py` needs: the script, the settings package and every installed app.
-PROJECT = ("manage.py", "project", "accounts", "api", "permissions", "tasks", "webclient")
+#: What a server needs: manage.py and every top-level package but the tests, the kit and the bench.
+PROJECT = (
+    "manage.py",
+    *sorted(
+        path.parent.name
+        for path in ROOT.glob("*/__init__.py")
+        if path.parent.name not in {"tests", "nexora_testkit", "bench"}
+    ),
+)
 #: What the Makefile's targets name as prerequisites (copied, never run: `make -n`).
 MAKE_FILES = ("Makefile", "requirements.txt", "requirements-dev.txt", "bench/requirements.txt")
 REFUSAL = "DJANGO_SECRET_KEY is not set"

@@ -17,6 +17,8 @@ from django.utils import timezone
 
 OUTSTANDING = "token_blacklist_outstandingtoken"
 BLACKLISTED = "token_blacklist_blacklistedtoken"
+#: The sessions' table as it was named then (authn 0002 moves it).
+SESSIONS = "accounts_loginsession"
 
 
 def end_blacklisted_sessions_and_drop_tables(apps: Any, schema_editor: BaseDatabaseSchemaEditor) -> None:
@@ -27,10 +29,13 @@ def end_blacklisted_sessions_and_drop_tables(apps: Any, schema_editor: BaseDatab
         if {OUTSTANDING, BLACKLISTED} <= tables:
             cursor.execute(f"SELECT o.jti FROM {quote(OUTSTANDING)} o JOIN {quote(BLACKLISTED)} b ON b.token_id = o.id")
             revoked = [jti for (jti,) in cursor.fetchall()]
-            LoginSession = apps.get_model("accounts", "LoginSession")
+            now = connection.ops.adapt_datetimefield_value(timezone.now())
             for start in range(0, len(revoked), 500):
-                LoginSession.objects.filter(refresh_jti__in=revoked[start : start + 500], ended_at__isnull=True).update(
-                    ended_at=timezone.now()
+                batch = revoked[start : start + 500]
+                cursor.execute(
+                    f"UPDATE {quote(SESSIONS)} SET {quote('ended_at')} = %s "
+                    f"WHERE {quote('ended_at')} IS NULL AND {quote('refresh_jti')} IN ({', '.join(['%s'] * len(batch))})",
+                    [now, *batch],
                 )
         for table in (BLACKLISTED, OUTSTANDING):
             if table in tables:

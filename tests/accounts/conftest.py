@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import pytest
 from django.core import mail
 
-from accounts.mail import sender
+from api.mail import sender
 
 T = TypeVar("T")
 

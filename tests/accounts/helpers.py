@@ -8,8 +8,10 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from accounts.models import LoginSession, RoleChange, ThrottleWindow, User
+from accounts.models import RoleChange, User
 from accounts.throttling import SIGNUP_KEY
+from api.models import ThrottleWindow
+from authn.models import LoginSession
 from nexora_testkit.client import Response
 from tests.assertions import VALIDATION_ITEM_KEYS, assert_json, assert_validation_error
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from accounts.models import LoginSession, User
+from accounts.models import User
+from authn.models import LoginSession
 from nexora_testkit.client import ApiClient, tokens_for
 from nexora_testkit.factories import PASSWORD, AdminFactory, CustomerFactory, TaskFactory
 from tasks.models import Task

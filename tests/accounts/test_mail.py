@@ -17,8 +17,9 @@ import pytest
 from django.core import mail as django_mail
 from django.db import transaction
 
-from accounts import mail, notifications
+from accounts import notifications
 from accounts.models import User
+from api import mail
 from api.logging import JsonFormatter
 from nexora_testkit.client import ApiClient
 from nexora_testkit.live_server import free_port

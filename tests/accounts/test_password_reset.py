@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.links import uid_for
-from accounts.models import ThrottleWindow, User
+from accounts.models import User
+from api.models import ThrottleWindow
 from nexora_testkit.client import ApiClient, tokens_for
 from nexora_testkit.factories import PASSWORD, CustomerFactory, UserFactory
 from tests.accounts.helpers import (

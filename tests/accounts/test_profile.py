@@ -168,7 +168,7 @@ def test_password_change_wrong_current_400(customer: User) -> None:
 
     assert_detail(response, 400, "The current password is wrong.")
     assert user_row(customer) == before
-    # Nothing but the guess was counted (tests/accounts/test_throttling.py).
+    # Nothing but the guess was counted (tests/authn/test_throttling.py).
     assert table_counts() == {**counts, "throttle": counts["throttle"] + 1}
     # Nothing was revoked.
     assert assert_json(ApiClient().get(PROFILE, headers=bearer(pair.access)), 200)["id"] == customer.pk

@@ -11,8 +11,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from accounts.housekeeping import flush_throttle_windows
-from accounts.models import ThrottleWindow, User
+from accounts.models import User
+from api.housekeeping import flush_throttle_windows
+from api.models import ThrottleWindow
 from nexora_testkit.client import ApiClient
 from nexora_testkit.factories import CustomerFactory
 from tests.accounts.helpers import STRONG_PASSWORD, assert_detail

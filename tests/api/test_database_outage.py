@@ -201,7 +201,7 @@ class _DroppedConnection:
 def test_health_names_the_database_whatever_the_driver_error(monkeypatch: pytest.MonkeyPatch) -> None:
     """InterfaceError is not a DatabaseError subclass: health must still report the database
     (not fall through to the generic 503), with the same Retry-After as every other 503."""
-    monkeypatch.setattr("api.health.connection", _DroppedConnection())
+    monkeypatch.setattr("project.health.connection", _DroppedConnection())
     response = Client().get("/api/health/")
     assert (
         response.status_code,

@@ -363,7 +363,7 @@ def test_sql_is_never_logged_even_at_debug_with_a_debug_cursor(customer: User, l
     with everything_at_debug(), CaptureQueriesContext(connection) as queries:  # the debug cursor DEBUG=True uses
         pair = ApiClient().post("/api/login/", {"email": customer.email, "password": PASSWORD}).json()
 
-    assert any("accounts_loginsession" in query["sql"] for query in queries.captured_queries)
+    assert any("authn_loginsession" in query["sql"] for query in queries.captured_queries)
     assert [line for line in log_output.lines() if line["logger"].startswith("django.db")] == []
     assert pair["refresh"] not in log_output.text and customer.password not in log_output.text
 

@@ -11,8 +11,8 @@ from django.http import HttpRequest
 from django.urls import path
 from ninja import Router, Schema
 
-from accounts.auth import AsyncJWTBearer
 from api.errors import raises
+from authn.auth import AsyncJWTBearer
 from permissions.endpoints import requires
 from project.api import new_api
 from tasks.errors import TaskNotFound

@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from accounts.models import LoginSession, User
+from accounts.models import User
 from accounts.roles import Role
+from authn.models import LoginSession
 from nexora_testkit.client import ApiClient, tokens_for
 from nexora_testkit.factories import CustomerFactory, TaskFactory, UserFactory
 from permissions.ninja import bound_operations

@@ -16,8 +16,8 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 
-from accounts.errors import EmailNotVerified
 from accounts.lifecycle import RESET_REQUESTED
+from authn.errors import EmailNotVerified
 from nexora_testkit.live_server import Gunicorn, free_port
 from tests.mailbox import Inbox, link_in, smtp_server
 from tests.web.browser import Page, xpath_literal

@@ -35,13 +35,12 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 
-from api.logging import request_id_var
+from .logging import request_id_var
 
 logger = logging.getLogger("nexora.mail")
 
 QUEUE_SIZE = 1000
 DRAIN_SECONDS = 10.0
-TEMPLATES = "accounts/mail"
 
 
 @dataclass(frozen=True)
@@ -58,13 +57,13 @@ class Mail:
         transaction.on_commit(lambda: hand_over(self))
 
 
-def compose(kind: str, *, to: str, user_id: int | None, context: dict[str, Any]) -> Mail:
-    """Render `accounts/mail/<kind>_subject.txt`, `<kind>.txt` and `<kind>.html` into a mail to `to`."""
-    subject = " ".join(render_to_string(f"{TEMPLATES}/{kind}_subject.txt", context).split())
+def compose(kind: str, *, templates: str, to: str, user_id: int | None, context: dict[str, Any]) -> Mail:
+    """Render `<templates>/<kind>_subject.txt`, `<kind>.txt` and `<kind>.html` into a mail to `to`."""
+    subject = " ".join(render_to_string(f"{templates}/{kind}_subject.txt", context).split())
     message = EmailMultiAlternatives(
-        subject, render_to_string(f"{TEMPLATES}/{kind}.txt", context), settings.DEFAULT_FROM_EMAIL, [to]
+        subject, render_to_string(f"{templates}/{kind}.txt", context), settings.DEFAULT_FROM_EMAIL, [to]
     )
-    message.attach_alternative(render_to_string(f"{TEMPLATES}/{kind}.html", context), "text/html")
+    message.attach_alternative(render_to_string(f"{templates}/{kind}.html", context), "text/html")
     return Mail(kind, user_id, message)
 
 

@@ -9,10 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from ninja.responses import Status
 
+from api.errors import DB_RETRY_AFTER_SECONDS
 from permissions.endpoints import requires
 from permissions.policies import PUBLIC
-
-from .errors import DB_RETRY_AFTER_SECONDS
 
 logger = logging.getLogger("nexora.api")
 

@@ -11,7 +11,8 @@ import time_machine
 from django.utils import timezone
 from ninja_jwt.tokens import AccessToken, RefreshToken
 
-from accounts.models import LoginSession, User
+from accounts.models import User
+from authn.models import LoginSession
 from nexora_testkit.client import ApiClient
 from nexora_testkit.factories import PASSWORD, CustomerFactory
 from tests.accounts.helpers import TOKEN_INVALID, assert_json
@@ -166,3 +167,24 @@ def test_a_customer_may_not_see_or_end_anothers_sessions(customer_client: ApiCli
 
 def test_admin_sessions_of_a_missing_user_is_404(admin_client: ApiClient) -> None:
     assert assert_json(admin_client.get("/api/users/987654321/sessions/"), 404)["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "revoke",
+    [
+        pytest.param(lambda admin, user: admin.patch(f"/api/users/{user.pk}/", {"is_active": False}), id="deactivated"),
+        pytest.param(lambda admin, user: bearer(log_in(user)["access"]).post("/api/logout/all/"), id="logout-all"),
+    ],
+)
+def test_revoking_every_token_ends_every_session(admin_client: ApiClient, customer: User, revoke: Any) -> None:
+    """The session rows follow the user's token version: whichever way it moves on, no
+    session of before is listed or refreshed."""
+    pairs = [log_in(customer), log_in(customer)]
+
+    assert revoke(admin_client, customer).status_code in (200, 204)
+
+    customer.refresh_from_db()
+    assert LoginSession.objects.filter(user=customer).exclude(token_version=customer.token_version).count() >= 2
+    assert assert_json(admin_client.get(f"/api/users/{customer.pk}/sessions/"), 200) == {"items": [], "count": 0}
+    for pair in pairs:
+        assert assert_json(refresh(pair["refresh"]), 401) == TOKEN_INVALID

@@ -13,10 +13,11 @@ does not promise:
    before it validates any input;
 3. `__ninja_param_source__` on each of `operation.models` says where an input comes from.
 
-`verify()` runs at start-up (`PermissionsConfig.ready()`, so under gunicorn too) and
-exercises all three on a throwaway API, sync and async. If an upgrade of django-ninja
-changed any of them, it raises `NinjaMismatch` and the process refuses to start: the
-permission layer fails closed, never open.
+`verify()` runs at start-up, once per process (`verified()`, called by the `ready()` of
+every app that builds on this module: the permission layer and the toolkit, so under
+gunicorn too), and exercises all three on a throwaway API, sync and async. If an upgrade of
+django-ninja changed any of them, it raises `NinjaMismatch` and the process refuses to
+start: the guards built on it fail closed, never open.
 
 `add_exception_handler()` only narrows a type: ninja hands a handler the exception raised,
 though its annotation also admits the exception's class.
@@ -25,6 +26,7 @@ though its annotation also admits the exception's class.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -45,7 +47,7 @@ _hooks: WeakKeyDictionary[NinjaAPI, list[BindHook]] = WeakKeyDictionary()
 
 
 class NinjaMismatch(ImproperlyConfigured):
-    """The installed django-ninja no longer behaves as the permission layer requires."""
+    """The installed django-ninja no longer behaves as the hooks built on this module require."""
 
 
 def on_bind(api: NinjaAPI, hook: BindHook) -> None:
@@ -165,6 +167,12 @@ def verify() -> None:
             "django-ninja does not behave as the permission layer requires, so the process refuses to "
             "start rather than run operations unguarded: " + "; ".join(problems) + "."
         )
+
+
+@cache
+def verified() -> None:
+    """`verify()`, once per process, whichever app's start-up asks first."""
+    verify()
 
 
 def _call(api: NinjaAPI, path: str, headers: dict[str, str], body: dict[str, object]) -> int:

@@ -11,8 +11,9 @@
   token (two tabs stay signed in); a rotated token presented later than that, or an older
   one, means it was copied: the whole session ends, its newest refresh token included.
 - A rotated token keeps the session's expiry: a session ends JWT_REFRESH_DAYS after log-in.
-- Every token carries the user's `token_version`; bumping it (logout-all, password
-  change, deactivation) makes every token issued before stop working at once.
+- Every token and session carries the user's `token_version`; bumping it (logout-all,
+  password change or reset, deactivation: `accounts.services.tokens_revoke_all`) makes
+  every token and session issued before stop working at once.
 - A refresh or verify for a deleted or deactivated user fails.
 """
 
@@ -26,17 +27,18 @@ from uuid import uuid4
 
 from django.conf import settings
 from django.db import router, transaction
-from django.db.models import F
 from django.utils import timezone
 from ninja_jwt.exceptions import TokenError
 from ninja_jwt.state import token_backend
 from ninja_jwt.tokens import AccessToken, RefreshToken, UntypedToken
 from ninja_jwt.utils import aware_utcnow
 
+from accounts.models import User
+from accounts.services import tokens_revoke_all
 from api.prepared import PreparedQuery, int_stand_in
 
 from .errors import InvalidToken
-from .models import LoginSession, User
+from .models import LoginSession
 
 VERSION_CLAIM = "ver"
 ROLE_CLAIM = "role"
@@ -104,6 +106,7 @@ def start_session(user: User, client: Client = Client()) -> TokenPair:
         user_agent=client.user_agent[:255],
         ip=client.ip[:64],
         refresh_jti=uuid4().hex,
+        token_version=user.token_version,
     )
     return TokenPair(access=_access(user, session.pk), refresh=_signed_refresh(user, session, session.refresh_jti, now))
 
@@ -271,7 +274,7 @@ def end_session(session: LoginSession) -> None:
 
 
 def revoke_all(user: User) -> None:
-    """Every session, access and refresh token the user holds stops working now."""
-    User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
-    user.refresh_from_db(fields=["token_version"])
+    """Every session, access and refresh token the user holds stops working now (the version
+    alone would do it; the rows are ended too, so they say when)."""
+    tokens_revoke_all(user=user)
     LoginSession.objects.filter(user=user, ended_at__isnull=True).update(ended_at=timezone.now())

@@ -14,7 +14,7 @@ import jwt
 import pytest
 from pytest_django.live_server_helper import LiveServer
 
-from accounts.models import LoginSession
+from authn.models import LoginSession
 from nexora_testkit.client import tokens_for
 from nexora_testkit.factories import CustomerFactory
 

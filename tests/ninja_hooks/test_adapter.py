@@ -1,8 +1,8 @@
 """The one module that leans on undocumented django-ninja behaviour fails closed.
 
-`verify()` runs at every start-up (PermissionsConfig.ready). Each test below makes
-django-ninja behave differently in one way a release could, and the layer must refuse
-to start instead of serving operations unguarded.
+`verify()` runs at every start-up (`verified()`, from the permission layer's and the
+toolkit's `ready()`). Each test below makes django-ninja behave differently in one way a
+release could, and the process must refuse to start instead of serving operations unguarded.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ninja import NinjaAPI, Router
 from ninja.decorators import DecoratorMode
 from ninja.operation import Operation
 
-from permissions.ninja_adapter import NinjaMismatch, on_bind, verify
+from ninja_hooks.adapter import NinjaMismatch, on_bind, verify
 
 ROOT = Path(__file__).resolve().parents[2]
 

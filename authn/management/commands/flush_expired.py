@@ -15,8 +15,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from accounts.housekeeping import BATCH_SIZE, flush_sessions, flush_throttle_windows
+from api.housekeeping import BATCH_SIZE, flush_throttle_windows
 from api.idempotency import prune_idempotent_requests
+from authn.housekeeping import flush_sessions
 
 
 def positive_int(text: str) -> int:

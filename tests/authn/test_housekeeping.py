@@ -14,8 +14,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.housekeeping import flush_sessions, flush_throttle_windows
-from accounts.models import LoginSession, ThrottleWindow, User
+from accounts.models import User
+from api.housekeeping import flush_throttle_windows
+from api.models import ThrottleWindow
+from authn.housekeeping import flush_sessions
+from authn.models import LoginSession
 from nexora_testkit.client import ApiClient, tokens_for
 from nexora_testkit.factories import PASSWORD, CustomerFactory
 
@@ -122,7 +125,7 @@ def test_deletes_go_in_batches(db: None) -> None:
     session_deletes = [
         query["sql"]
         for query in queries.captured_queries
-        if query["sql"].replace("`", '"').startswith('DELETE FROM "accounts_loginsession"')
+        if query["sql"].replace("`", '"').startswith('DELETE FROM "authn_loginsession"')
     ]
     assert deleted == 10
     assert len(session_deletes) == 3  # 4 + 4 + 2

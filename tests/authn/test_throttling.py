@@ -18,9 +18,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from accounts.models import LoginSession, ThrottleWindow, User
-from accounts.throttling import forget_known_full, password_attempt, redis_client
+from accounts.models import User
+from api.models import ThrottleWindow
+from api.throttle_store import forget_known_full, password_attempt, redis_client
 from api.throttling import Rate, Throttled
+from authn.models import LoginSession
 from nexora_testkit.client import ApiClient
 from nexora_testkit.factories import PASSWORD, CustomerFactory
 from tests.accounts.helpers import LOGIN_FAILED, assert_detail, assert_json
@@ -286,6 +288,20 @@ def test_another_process_checks_the_password_then_refuses_by_the_stored_count(cu
     assert_throttled(attempt(customer.email))
     assert set(store.counts().values()) == {LIMIT + 1}
     assert not LoginSession.objects.exists()
+
+
+def test_a_window_remembered_full_but_emptied_in_the_store_refuses_nothing(customer: User, store: Store) -> None:
+    """What a process remembers is a hint the store confirms: emptied meanwhile (counts
+    flushed, a test's database rolled back), the window is believed empty, with no reset."""
+    for _ in range(LIMIT):
+        attempt(customer.email)
+    assert_throttled(attempt(customer.email, PASSWORD))  # remembered full, and the store agrees
+    if store.keys is None:
+        ThrottleWindow.objects.all().delete()
+    else:
+        store.keys.clear()
+
+    assert assert_json(attempt(customer.email, PASSWORD), 200)["user"]["id"] == customer.pk
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""accounts.tokens.active_user: the user query of every authenticated request, compiled once,
+"""authn.tokens.active_user: the user query of every authenticated request, compiled once,
 must give exactly what the ORM's own query gives, in one query."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from accounts.tokens import active_user
+from authn.tokens import active_user
 from nexora_testkit.factories import CustomerFactory
 
 

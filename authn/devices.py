@@ -14,7 +14,7 @@ import secrets
 
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from .models import User
+from accounts.models import User
 
 _SALT = "nexora.accounts.device-token"
 #: Longest token the login schema accepts (nonce, dot, SHA-256 hex digest).

@@ -18,7 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from ninja_jwt.state import token_backend
 
-from accounts.models import LoginSession, User
+from accounts.models import User
+from authn.models import LoginSession
 from nexora_testkit.client import ApiClient, tokens_for
 from nexora_testkit.factories import PASSWORD, CustomerFactory
 from tests.accounts.helpers import (
@@ -134,7 +135,7 @@ def test_a_login_writes_its_session_row_and_no_other(customer: User) -> None:
     with CaptureQueriesContext(connection) as queries:
         body = assert_json(login(customer.email), 200)
 
-    assert written(queries) == ["INSERT INTO accounts_loginsession"]
+    assert written(queries) == ["INSERT INTO authn_loginsession"]
     assert session_of(body["refresh"]).refresh_jti == claims(body["refresh"])["jti"]
 
 
@@ -143,7 +144,7 @@ def test_a_refresh_updates_its_session_row_and_no_other(customer: User) -> None:
     with CaptureQueriesContext(connection) as queries:
         second = assert_json(refresh(first.refresh), 200)
 
-    assert written(queries) == ["UPDATE accounts_loginsession"]
+    assert written(queries) == ["UPDATE authn_loginsession"]
     session = session_of(second["refresh"])
     assert (session.previous_jti, session.refresh_jti) == (
         claims(first.refresh)["jti"],
@@ -277,7 +278,7 @@ def test_refresh_rotates_pair(customer: User) -> None:
     assert not is_revoked(second["refresh"])
 
     # Sent again at once (a second tab), the rotated token is answered with the session's
-    # current refresh token (tests/accounts/test_sessions.py covers the window).
+    # current refresh token (tests/authn/test_sessions.py covers the window).
     assert assert_json(refresh(first["refresh"]), 200)["refresh"] == second["refresh"]
     third = assert_json(refresh(second["refresh"]), 200)
     assert set(third) == TOKEN_PAIR_KEYS

@@ -6,17 +6,9 @@ from asgiref.sync import sync_to_async
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
-from permissions.endpoints import AuthenticatedRequest
+from accounts.models import User
 
-from .models import User
 from .tokens import authenticate_access_token
-
-
-class UserRequest(AuthenticatedRequest):
-    """For annotations: the request of an operation behind JWTBearer that needs a signed-in
-    caller. `auth` is the active user its access token named (ninja passes a plain HttpRequest)."""
-
-    auth: User
 
 
 class JWTBearer(HttpBearer):
