@@ -11,7 +11,6 @@ import gc
 import io
 import json
 import weakref
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -23,10 +22,10 @@ from accounts.throttling import SIGNUP_KEY
 from api.parser import parsed_body
 from nexora_testkit.client import ApiClient
 from nexora_testkit.factories import CustomerFactory, TaskFactory
-from permissions.registry import policies
 from project.api import api
 from tasks.models import Task
 from tests.assertions import assert_error, assert_json
+from tests.body_parses import parses_of
 
 DEPTHS = [1_000, 5_000]
 TOO_DEEP = {
@@ -102,91 +101,32 @@ def test_a_body_nested_too_deep_is_422_and_writes_nothing(
 # --- the prechecks read the parser's reading -------------------------------------------------
 
 
-class BodyReadings:
-    """Counts the json.loads calls that parse one body (a JWT or an answer is not it)."""
-
-    def __init__(self, body: str) -> None:
-        self.body = body
-        self.count = 0
-
-    def saw(self, text: object) -> None:
-        if text in (self.body, self.body.encode()):
-            self.count += 1
-
-
-@pytest.fixture
-def readings_of(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], BodyReadings]:
-    loads = json.loads
-
-    def watch(body: str) -> BodyReadings:
-        readings = BodyReadings(body)
-
-        def counting(text: Any, *args: Any, **kwargs: Any) -> Any:
-            readings.saw(text)
-            return loads(text, *args, **kwargs)
-
-        monkeypatch.setattr(json, "loads", counting)
-        return readings
-
-    return watch
-
-
 @pytest.mark.parametrize("method", ["POST", "PATCH"])
-def test_the_assignee_precheck_answers_403_from_the_one_reading(
-    customer: User, readings_of: Callable[[str], BodyReadings], method: str
-) -> None:
+def test_the_assignee_precheck_answers_403_from_the_one_reading(customer: User, method: str) -> None:
     """Invalid input (an unknown field) assigning another user: the 403 wins, the body read once."""
     task = TaskFactory.create(owner=customer)
     other = CustomerFactory.create()
     url = "/api/tasks/" if method == "POST" else f"/api/tasks/{task.pk}/"
     body = json.dumps({"title": "x", "assignee_id": other.pk, "unknown": 1})
-    readings = readings_of(body)
 
-    response = ApiClient(customer).generic(method, url, body, content_type="application/json")
+    with parses_of(body) as parses:
+        response = ApiClient(customer).generic(method, url, body, content_type="application/json")
 
     assert_error(response, 403, "permission_denied", policy="tasks.assign")
-    assert readings.count == 1
+    assert parses.count == 1
     assert list(Task.objects.values_list("pk", flat=True)) == [task.pk]
     assert Task.objects.get().assignee_id is None
 
 
-@pytest.fixture
-def without_change_role() -> Iterator[None]:
-    """Admins may create accounts but not grant roles."""
-    policies.override_roles({"users.change_role": []})
-    try:
-        yield
-    finally:
-        policies.reset_roles()
-
-
-@pytest.mark.usefixtures("without_change_role")
-def test_the_role_precheck_answers_403_from_the_one_reading(
-    admin_client: ApiClient, readings_of: Callable[[str], BodyReadings]
-) -> None:
-    """Creating an ADMIN with a bad email, without users.change_role: the 403 wins, the body read once."""
-    users_before = list(User.objects.values_list("pk", flat=True))
-    body = json.dumps({"email": "not-an-email", "role": "ADMIN"})
-    readings = readings_of(body)
-
-    response = admin_client.post("/api/users/", body)
-
-    assert_error(response, 403, "permission_denied", policy="users.change_role")
-    assert readings.count == 1
-    assert list(User.objects.values_list("pk", flat=True)) == users_before
-
-
-def test_the_idempotency_digest_takes_the_parsers_reading(
-    customer_client: ApiClient, readings_of: Callable[[str], BodyReadings]
-) -> None:
+def test_the_idempotency_digest_takes_the_parsers_reading(customer_client: ApiClient) -> None:
     body = json.dumps({"title": "Once"})
-    readings = readings_of(body)
 
-    first = customer_client.post("/api/tasks/", body, HTTP_IDEMPOTENCY_KEY="read-once-1")
-    replay = customer_client.post("/api/tasks/", body, HTTP_IDEMPOTENCY_KEY="read-once-1")
+    with parses_of(body) as parses:
+        first = customer_client.post("/api/tasks/", body, HTTP_IDEMPOTENCY_KEY="read-once-1")
+        replay = customer_client.post("/api/tasks/", body, HTTP_IDEMPOTENCY_KEY="read-once-1")
 
     assert assert_json(first, 201) == assert_json(replay, 201)
-    assert readings.count == 2  # one reading per request
+    assert parses.count == 2  # one per request
     assert list(Task.objects.values_list("title", flat=True)) == ["Once"]
 
 
