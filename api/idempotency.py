@@ -34,6 +34,7 @@ from .client import client_address
 from .errors import raises
 from .exceptions import RejectedValue
 from .models import IdempotentRequest
+from .parser import read_body
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -176,6 +177,8 @@ def _caller(request: HttpRequest) -> str:
 
 
 def _body_digest(request: HttpRequest) -> str:
-    """The body as JSON means it, whatever its key order or spacing."""
-    canonical = json.dumps(json.loads(request.body or b"null"), sort_keys=True, separators=(",", ":"))
+    """The body as JSON means it, whatever its key order or spacing (as the parser read it,
+    which it has by now: this runs after validation; no body is null, as Ninja reads none)."""
+    body = read_body(request) if request.body else None
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()

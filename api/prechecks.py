@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpRequest
 
+from .parser import parsed_body
 from .types import MAX_ID
 
 
@@ -20,12 +20,8 @@ def path_id(path_params: dict[str, Any], name: str) -> int | None:
 
 
 def raw_json_object(request: HttpRequest) -> dict[str, Any]:
-    """The body as a JSON object, or {} when it is not one."""
-    try:
-        body = json.loads(request.body)
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
+    """The body as the parser read it, when a JSON object; else {} (the parser's 422 stands)."""
+    return parsed_body(request) or {}
 
 
 def raw_id(value: object) -> int | None:

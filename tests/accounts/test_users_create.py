@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -20,6 +21,7 @@ from tests.accounts.helpers import (
     mail_link,
     table_counts,
 )
+from tests.body_parses import parses_of
 
 USERS = "/api/users/"
 EMAIL_TAKEN = {"detail": "A user with this email already exists.", "code": "email_taken"}
@@ -95,6 +97,20 @@ def test_create_admin_needs_users_change_role(admin_client: ApiClient) -> None:
     assert allowed.status_code == 201
     assert admin_client.user is not None
     assert not User.objects.filter(role="ADMIN").exclude(pk=admin_client.user.pk).exists()
+
+
+@pytest.mark.usefixtures("without_change_role")
+def test_the_role_precheck_answers_403_from_the_parsers_one_reading(admin_client: ApiClient) -> None:
+    """An ADMIN with a bad email: the 403 wins, and the precheck did not parse the body again."""
+    users_before = list(User.objects.values_list("pk", flat=True))
+    body = json.dumps({"email": "not-an-email", "role": "ADMIN"})
+
+    with parses_of(body) as parses:
+        response = admin_client.post(USERS, body)
+
+    assert assert_json(response, 403)["policy"] == "users.change_role"
+    assert parses.count == 1
+    assert list(User.objects.values_list("pk", flat=True)) == users_before
 
 
 def test_create_admin_201_for_an_admin(admin_client: ApiClient) -> None:
