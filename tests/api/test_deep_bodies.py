@@ -33,7 +33,7 @@ TOO_DEEP = {
     "code": "validation_error",
 }
 #: The table the sign-up counts are kept in, as dumpdata names it.
-SIGN_UP_COUNTS = "accounts.throttlewindow"
+SIGN_UP_COUNTS = "api.throttlewindow"
 
 
 def operations_with_a_body() -> list[tuple[str, str, bool]]:
