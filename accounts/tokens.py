@@ -31,7 +31,7 @@ from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from ninja_jwt.tokens import AccessToken, RefreshToken, UntypedToken
 from ninja_jwt.utils import aware_utcnow, datetime_from_epoch
 
-from api.prepared import PreparedQuery, int_stand_in, prepared_insert
+from api.prepared import PreparedQuery, prepared_insert
 
 from .errors import InvalidToken
 from .models import LoginSession, User
@@ -134,9 +134,7 @@ def _active_user_query(alias: str) -> PreparedQuery:
     """`User.objects.filter(pk=..., is_active=True)` on `alias`, compiled once per process:
     compiling it costs Django several times what running it does, on every authenticated
     request (docs/performance.md)."""
-    return PreparedQuery.of(
-        User.objects.using(alias).filter(pk=int_stand_in(0), is_active=True), {"pk": int_stand_in(0)}
-    )
+    return PreparedQuery.of(lambda value: User.objects.using(alias).filter(pk=value["pk"], is_active=True), {"pk": int})
 
 
 def active_user(pk: Any) -> User | None:
