@@ -15,7 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
 
-from api.prepared import PreparedQuery, text_stand_in
+from api.prepared import PreparedQuery
 
 from .errors import LastActiveAdmin
 from .roles import Role
@@ -42,7 +42,7 @@ else:
 
 @cache
 def _by_email(alias: str) -> PreparedQuery:
-    return PreparedQuery.of(User.objects.using(alias).filter(email=text_stand_in(0)), {"email": text_stand_in(0)})
+    return PreparedQuery.of(lambda value: User.objects.using(alias).filter(email=value["email"]), {"email": str})
 
 
 class UserManager(UserManagerBase):

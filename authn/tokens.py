@@ -35,7 +35,7 @@ from ninja_jwt.utils import aware_utcnow
 
 from accounts.models import User
 from accounts.services import tokens_revoke_all
-from api.prepared import PreparedQuery, int_stand_in
+from api.prepared import PreparedQuery
 
 from .errors import InvalidToken
 from .models import LoginSession
@@ -132,9 +132,7 @@ def _active_user_query(alias: str) -> PreparedQuery:
     """`User.objects.filter(pk=..., is_active=True)` on `alias`, compiled once per process:
     compiling it costs Django several times what running it does, on every authenticated
     request (docs/performance.md)."""
-    return PreparedQuery.of(
-        User.objects.using(alias).filter(pk=int_stand_in(0), is_active=True), {"pk": int_stand_in(0)}
-    )
+    return PreparedQuery.of(lambda value: User.objects.using(alias).filter(pk=value["pk"], is_active=True), {"pk": int})
 
 
 def active_user(pk: Any) -> User | None:

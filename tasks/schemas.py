@@ -10,6 +10,7 @@ from pydantic import StrictStr
 from api.schemas import RowOut
 from api.types import BodyDate, BodyId, Id, InputSchema, QueryParams, QueryText, Text
 
+from .filters import check_query_schema
 from .models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Task
 
 Title = Annotated[StrictStr, Text(TITLE_MAX_LENGTH, min_length=1)]
@@ -47,8 +48,12 @@ class TaskUpdateIn(InputSchema):
     assignee_id: BodyId | None = None
 
 
+# The API's side of tasks.filters.TASK_FILTERS (checked below): the filters, then the ordering.
 class TaskFilters(QueryParams):
     status: Task.Status | None = None
     assignee_id: Id | None = None
     search: Annotated[str, QueryText(200)] | None = None
     ordering: Ordering = "-created_at"
+
+
+check_query_schema(TaskFilters)

@@ -2,101 +2,106 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from functools import lru_cache
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
 
 from django.db import router
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from accounts.models import User
-from api.prepared import PreparedQuery, PreparedRows, int_stand_in, prepared_count, text_stand_in
+from api.prepared import NotPreparable, OrmRows, PreparedList, PreparedRows, PreparedShapes, StandInPrincipal
 from permissions.registry import policies
+from permissions.rules import Rule
 
 from .errors import TaskNotFound
+from .filters import BY_NAME, given_filters
 from .models import Task
 from .policies import TASKS_VIEW_ANY, TASKS_VIEW_OWN, can_view
 
+#: The policies through which a task is visible in the list.
+LIST_POLICIES = (TASKS_VIEW_ANY, TASKS_VIEW_OWN)
+
 
 def task_list_visible_to(
-    *,
-    user: User,
-    status: str | None = None,
-    assignee_id: int | None = None,
-    search: str | None = None,
-    ordering: str = "-created_at",
-    fields: Iterable[str] | None = None,
+    *, user: User, ordering: str = "-created_at", fields: Iterable[str] | None = None, **filters: Any
 ) -> QuerySet[Task]:
-    """What `user` may see, filtered and ordered; with `fields`, as rows of just those
-    columns (`values()`), for a page that is only serialized, never used as models."""
-    visible = policies.visible_q(user, TASKS_VIEW_ANY, TASKS_VIEW_OWN)
+    """What `user` may see, filtered (`filters`: tasks.filters.TASK_FILTERS by name) and
+    ordered; with `fields`, as rows of just those columns (`values()`), for a page that is
+    only serialized, never used as models."""
+    return _visible_tasks(user, ordering, fields, given_filters(filters))
+
+
+def _visible_tasks(
+    user: User | StandInPrincipal, ordering: str, fields: Iterable[str] | None, given: Mapping[str, Any]
+) -> QuerySet[Task]:
+    visible = policies.visible_q(user, *LIST_POLICIES)
     if visible is None:
         return Task.objects.none()
     tasks = Task.objects.filter(visible)
-    if status is not None:
-        tasks = tasks.filter(status=status)
-    if assignee_id is not None:
-        tasks = tasks.filter(assignee_id=assignee_id)
-    if search:
-        # icontains escapes % and _, so they match literally.
-        tasks = tasks.filter(Q(title__icontains=search) | Q(description__icontains=search))
+    for name, value in given.items():
+        tasks = tasks.filter(BY_NAME[name].q(value))
     tie_breaker = "-id" if ordering.startswith("-") else "id"
     tasks = tasks.order_by(ordering, tie_breaker)
     return tasks.values(*fields) if fields is not None else tasks
 
 
-#: What stands for each value of a task list while its query is prepared.
-_STAND_INS: dict[str, Any] = {
-    "user_id": int_stand_in(0),
-    "status": text_stand_in(0),
-    "assignee_id": int_stand_in(1),
-    "search": text_stand_in(1),
-}
+class _Shape(NamedTuple):
+    """What a task list's prepared queries depend on besides the values: never a value."""
+
+    alias: str
+    role: str
+    #: Which of LIST_POLICIES the role holds now (deployments re-grant them), and their rules.
+    held: tuple[bool, ...]
+    rules: tuple[Rule | None, ...]
+    given: tuple[str, ...]
+    ordering: str
+    fields: tuple[str, ...]
 
 
 def task_rows_visible_to(
-    *,
-    user: User,
-    fields: Iterable[str],
-    status: str | None = None,
-    assignee_id: int | None = None,
-    search: str | None = None,
-    ordering: str = "-created_at",
-) -> PreparedRows:
+    *, user: User, fields: Iterable[str], ordering: str = "-created_at", **filters: Any
+) -> PreparedRows | OrmRows:
     """`task_list_visible_to(...)` as rows of `fields`, counted and sliced by queries that are
-    compiled once per shape (which filters, the ordering, the page; the role, whose policies
-    decide what is visible) instead of on every request: the same SQL, only not compiled again."""
-    values = {"user_id": user.pk, "status": status, "assignee_id": assignee_id, "search": search}
-    given = tuple(name for name in ("status", "assignee_id") if values[name] is not None)
-    given += ("search",) if search else ()
-    # What the user may see depends on the policies the role holds now (deployments re-grant them).
-    held = tuple(policies.allows(user, ref) for ref in (TASKS_VIEW_ANY, TASKS_VIEW_OWN))
-    shape = (router.db_for_read(Task), user.role, held, given, ordering, tuple(fields))
+    compiled once per shape instead of on every request: the same SQL, only not compiled
+    again. A shape that cannot be prepared (its rules read more of the user than the shape
+    holds, say) runs the ORM's queryset itself."""
+    given = given_filters(filters)
+    held = tuple(policies.allows(user, ref) for ref in LIST_POLICIES)
+    if not any(held):
+        return PreparedRows(None, {})
+    rules = tuple(policies.get(ref).rule for ref in LIST_POLICIES)
+    shape = _Shape(router.db_for_read(Task), user.role, held, rules, tuple(given), ordering, tuple(fields))
+    prepared = _prepared_lists.get(shape)
+    if prepared is None:
+        return OrmRows(_visible_tasks(user, ordering, tuple(fields), given))
+    return PreparedRows(prepared, {"user_id": user.pk, **given})
 
-    def page(start: int, stop: int) -> PreparedQuery:
-        return _prepared_tasks(*shape, (start, stop))
 
-    return PreparedRows(_prepared_tasks(*shape, None) if any(held) else None, page, values)
+def _prepare(shape: _Shape) -> PreparedList:
+    """A task list's count and rows for `shape`, compiled with stand-ins for the user's id
+    and the filters' values."""
+
+    def build(stand_ins: Mapping[str, Any]) -> QuerySet[Any]:
+        # The rules see the shape's role and the stand-in id, and nothing else of a user
+        # (a User is always authenticated): what else they read refuses the shape.
+        user_id = stand_ins["user_id"]
+        user = StandInPrincipal(pk=user_id, id=user_id, role=shape.role, is_authenticated=True)
+        if tuple(policies.allows(user, ref) for ref in LIST_POLICIES) != shape.held:
+            raise NotPreparable("the role's grants changed while preparing")
+        given = {name: stand_ins[name] for name in shape.given}
+        return _visible_tasks(user, shape.ordering, shape.fields, given).using(shape.alias)
+
+    return PreparedList.of(build, {"user_id": int, **{name: BY_NAME[name].kind for name in shape.given}})
 
 
-@lru_cache(maxsize=512)
-def _prepared_tasks(
-    alias: str,
-    role: str,
-    held: tuple[bool, ...],
-    given: tuple[str, ...],
-    ordering: str,
-    fields: tuple[str, ...],
-    page: tuple[int, int] | None,
-) -> PreparedQuery:
-    """The count (`page` None) or one page of a task list's shape, prepared with stand-ins
-    (`held`: what the role's policies allow, part of the key only)."""
-    stand_in_user = User(pk=_STAND_INS["user_id"], role=role)
-    filters = {name: _STAND_INS[name] for name in given}
-    tasks = task_list_visible_to(user=stand_in_user, ordering=ordering, fields=fields, **filters).using(alias)
-    if page is None:
-        return prepared_count(tasks, _STAND_INS)
-    return PreparedQuery.of(tasks[page[0] : page[1]], _STAND_INS)
+#: Bounded by the shapes there are (aliases x roles x grants x filters given x orderings x
+#: field lists: a few hundred at most), never by a value a client sends.
+_prepared_lists: PreparedShapes[_Shape, PreparedList] = PreparedShapes(_prepare, maxsize=2048)
+
+
+def prepared_task_list_shapes() -> int:
+    """How many task list shapes this process keeps (prepared or refused)."""
+    return len(_prepared_lists)
 
 
 def task_get_visible_to(*, user: User, task_id: int) -> Task:
