@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -112,22 +113,27 @@ def test_reusable_packages_use_only_their_libraries(package: str, libraries: fro
     assert not outside, f"{package}/ may use only {sorted(libraries)} and the standard library: {outside}"
 
 
+N = TypeVar("N", str, tuple[str, ...])
+
+
+def reaches(graph: Mapping[N, Iterable[N]], start: N, goal: N) -> bool:
+    """Is there a path of imports from `start` to `goal`?"""
+    seen: set[N] = set()
+    stack = [start]
+    while stack:
+        current = stack.pop()
+        if current == goal:
+            return True
+        if current not in seen:
+            seen.add(current)
+            stack.extend(graph.get(current, ()))
+    return False
+
+
 def test_no_cycles_between_top_level_packages() -> None:
     graph = {package: set(project_imports(package)) for package in ALLOWED}
 
-    def reaches(start: str, goal: str) -> bool:
-        seen: set[str] = set()
-        stack = [start]
-        while stack:
-            current = stack.pop()
-            if current == goal:
-                return True
-            if current not in seen:
-                seen.add(current)
-                stack.extend(graph[current])
-        return False
-
-    cycles = sorted((a, b) for a in graph for b in graph[a] if reaches(b, a))
+    cycles = sorted((a, b) for a in graph for b in graph[a] if reaches(graph, b, a))
     assert not cycles, f"these packages import each other (directly or through others): {cycles}"
 
 
@@ -166,17 +172,7 @@ def test_no_import_cycles_inside_a_package(package: str) -> None:
     are one module's worth of responsibility cut in the wrong place."""
     graph = module_graph(package)
 
-    def reaches(start: tuple[str, ...], goal: tuple[str, ...]) -> bool:
-        seen: set[tuple[str, ...]] = set()
-        stack = [start]
-        while stack:
-            current = stack.pop()
-            if current == goal:
-                return True
-            if current not in seen:
-                seen.add(current)
-                stack.extend(graph.get(current, ()))
-        return False
-
-    cycles = sorted(".".join(a) + " <-> " + ".".join(b) for a in graph for b in graph[a] if a < b and reaches(b, a))
+    cycles = sorted(
+        ".".join(a) + " <-> " + ".".join(b) for a in graph for b in graph[a] if a < b and reaches(graph, b, a)
+    )
     assert not cycles, f"modules of {package}/ that import each other (directly or through others): {cycles}"
