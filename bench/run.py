@@ -3,7 +3,7 @@
 Starts the API with gunicorn on loopback on a fresh database, seeds it, and drives it
 with wrk, floor and API interleaved in one run, then prints requests/s, p50, p99,
 non-2xx and the API/floor ratio per scenario, and checks the budget (docs/performance.md).
-With --large it then loads 100,000 users, 1,000,000 tasks and 1,000,000 tokens into the
+With --large it then loads 100,000 users, 1,000,000 tasks and 1,000,000 log-in sessions into the
 same database and runs the scenarios again, printing the large/empty p99 ratios.
 """
 
@@ -333,7 +333,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (default 4: two per worker)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1: the server needs the cores)")
     parser.add_argument("--database", choices=("sqlite", "mysql"), default="sqlite")
-    parser.add_argument("--large", action="store_true", help="then load 100k users, 1M tasks, 1M tokens and run again")
+    parser.add_argument(
+        "--large", action="store_true", help="then load 100k users, 1M tasks, 1M log-in sessions and run again"
+    )
     parser.add_argument(
         "--scenarios", default=",".join(SCENARIO_NAMES), help=f"comma-separated subset of {','.join(SCENARIO_NAMES)}"
     )
@@ -421,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
                 *table(
                     large,
                     chosen,
-                    f"Large database ({db.vendor}): 100k users, 1M tasks, 1M tokens (loaded in {load_seconds:.0f} s)",
+                    f"Large database ({db.vendor}): 100k users, 1M tasks, 1M sessions (loaded in {load_seconds:.0f} s)",
                 ),
             ]
             out += ["", *large_ratios(empty, large, chosen)]
