@@ -16,7 +16,7 @@ from . import links, notifications, services
 from .errors import EmailTaken, InvalidLink
 from .models import RoleChange, User
 from .policies import USERS_CHANGE_ROLE
-from .roles import SELF_SERVICE_ROLES, Role
+from .roles import Role
 from .throttling import count_mail_request, count_reset_request
 
 audit = logging.getLogger("nexora.audit")
@@ -143,7 +143,7 @@ def account_delete(*, user: User, password: str) -> None:
 def authorize_role_grant(*, actor: User, role: Role) -> None:
     """Creating an account with a role no visitor may choose at sign-up grants that role:
     it takes `users.change_role`, like a promotion."""
-    if role not in SELF_SERVICE_ROLES:
+    if not Role(role).self_service:
         policies.require(actor, USERS_CHANGE_ROLE)
 
 

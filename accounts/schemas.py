@@ -14,7 +14,7 @@ from api.schemas import RowOut
 from api.types import InputSchema, QueryParams, QueryText, Text
 
 from .models import UserManager
-from .roles import SELF_SERVICE_ROLES, Role
+from .roles import Role
 
 
 def _valid_email(value: str) -> str:
@@ -43,7 +43,7 @@ Address = Annotated[StrictStr, Text(500)]
 #: parses, so that the service answers it with 403 `role_not_allowed`, as the contract says.
 SignupRole = Annotated[
     Role,
-    WithJsonSchema({"type": "string", "enum": [role.value for role in Role if role in SELF_SERVICE_ROLES]}),
+    WithJsonSchema({"type": "string", "enum": [role.value for role in Role.self_service_roles()]}),
 ]
 #: The `uid` and `token` of a mailed link, as the web client read them from its query string.
 LinkUid = Annotated[StrictStr, Text(64, min_length=1)]

@@ -24,13 +24,10 @@ from .errors import (
     WrongPassword,
 )
 from .models import RoleChange, User
-from .roles import SELF_SERVICE_ROLES, Role
+from .roles import Role
 from .throttling import password_recheck_attempt
 
 audit = logging.getLogger("nexora.audit")
-
-#: Higher ranks hold more; nobody may raise their own rank.
-ROLE_RANK = {Role.CUSTOMER: 0, Role.SELLER: 1, Role.ADMIN: 2}
 
 
 def validate_new_password(password: str, user: User, field: str) -> None:
@@ -52,7 +49,7 @@ def user_register(
     address: str = "",
 ) -> User:
     """A new account, unverified; a verification link goes to its address once it is committed."""
-    if role not in SELF_SERVICE_ROLES:
+    if not Role(role).self_service:
         raise AdminSignupRefused()
     user = User(
         email=User.objects.normalize_email(email),
@@ -120,7 +117,7 @@ def password_set(*, user: User, new_password: str) -> None:
 def user_set_role(*, actor: User | None, user: User, role: Role) -> User:
     """Change a user's role and record who did it; `actor` None means the command line."""
     role = Role(role)
-    if actor is not None and actor.pk == user.pk and ROLE_RANK[role] > ROLE_RANK[Role(user.role)]:
+    if actor is not None and actor.pk == user.pk and role.rank > Role(user.role).rank:
         raise OwnRoleRaiseRefused()
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)

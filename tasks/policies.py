@@ -25,7 +25,6 @@ def is_assignee(user: User, task: Task) -> bool:
     return task.assignee_id is not None and task.assignee_id == user.pk
 
 
-STAFF = [Role.ADMIN, Role.SELLER]
 ADMIN = [Role.ADMIN]
 
 TASKS_VIEW_OWN = policies.register(
@@ -36,7 +35,7 @@ TASKS_CHANGE_OWN = policies.register(
     "tasks.change_own", "Change tasks you own; as assignee, only their status.", EVERY_ROLE, is_owner | is_assignee
 )
 TASKS_DELETE_OWN = policies.register("tasks.delete_own", "Delete tasks you own.", EVERY_ROLE, is_owner)
-TASKS_ASSIGN = policies.register("tasks.assign", "Assign tasks to other users.", STAFF)
+TASKS_ASSIGN = policies.register("tasks.assign", "Assign tasks to other users.", Role.staff_roles())
 TASKS_VIEW_ANY = policies.register("tasks.view_any", "Read every task.", ADMIN)
 TASKS_CHANGE_ANY = policies.register("tasks.change_any", "Change every task.", ADMIN)
 TASKS_DELETE_ANY = policies.register("tasks.delete_any", "Delete every task.", ADMIN)
