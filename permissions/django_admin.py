@@ -31,21 +31,27 @@ class PolicyAdmin(ModelAdmin):
 
     permission_policies: ClassVar[Mapping[str, Policy]] = {}
 
-    def allows(self, request: HttpRequest, permission: str) -> bool:
+    def allows(self, request: HttpRequest, permission: str, obj: Any = None) -> bool:
+        """The user's role holds the permission's policy and, for an object, its object rule
+        passes on it: the admin decides as the API does, with the same rules."""
         policy = self.permission_policies.get(permission)
-        return policy is not None and policies.allows(request.user, policy)
+        if policy is None:
+            return False
+        if obj is None:
+            return policies.allows(request.user, policy)
+        return policies.allows(request.user, policy, obj)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.allows(request, "view")
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.allows(request, "view")
+        return self.allows(request, "view", obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return self.allows(request, "add")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.allows(request, "change")
+        return self.allows(request, "change", obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.allows(request, "delete")
+        return self.allows(request, "delete", obj)
