@@ -369,6 +369,27 @@ def test_owner_with_a_device_token_logs_in_while_the_address_is_attacked(custome
     assert body["user"]["id"] == customer.pk
 
 
+def test_owner_with_a_device_token_logs_in_from_a_client_address_that_is_locked(customer: User) -> None:
+    """An office behind one NAT: someone there fails LIMIT + 2 times on other accounts, which
+    locks the shared address for everyone without a device token, but not for the owner's
+    browser, which sends the token of its earlier log-in."""
+    office = "198.51.100.20"
+    device_token = log_in(customer.email, REMOTE_ADDR=office)["device_token"]
+    for n in range(LIMIT + 2):
+        attempt(f"colleague{n}@example.com", REMOTE_ADDR=office)
+
+    assert_throttled(attempt(customer.email, PASSWORD, REMOTE_ADDR=office))
+    body = assert_json(
+        ApiClient().post(
+            "/api/login/",
+            {"email": customer.email, "password": PASSWORD, "device_token": device_token},
+            REMOTE_ADDR=office,
+        ),
+        200,
+    )
+    assert body["user"]["id"] == customer.pk
+
+
 def test_a_device_token_is_throttled_per_address_and_device(customer: User) -> None:
     """An attacker who stole a device token still gets LIMIT guesses, no more."""
     device_token = log_in(customer.email)["device_token"]
