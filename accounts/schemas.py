@@ -39,7 +39,7 @@ NewPassword = Annotated[StrictStr, Text(128, min_length=8)]
 Name = Annotated[StrictStr, Text(150)]
 Phone = Annotated[StrictStr, Text(32)]
 Address = Annotated[StrictStr, Text(500)]
-#: The roles a visitor may choose, as the spec publishes them (CUSTOMER, SELLER). ADMIN still
+#: The roles a visitor may choose, as the spec publishes them (SELLER, CUSTOMER). ADMIN still
 #: parses, so that the service answers it with 403 `role_not_allowed`, as the contract says.
 SignupRole = Annotated[
     Role,

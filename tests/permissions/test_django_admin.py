@@ -1,59 +1,94 @@
-"""PolicyAdmin: the admin asks the policy's object rule about each object, as the API does."""
+"""PolicyAdmin asks a policy with the object when Django gives one, so the policy's object
+rule decides that object's pages; without one (list pages) the role's grant decides."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import pytest
-from django.contrib import admin
-from django.test import RequestFactory
+from django.http import HttpRequest
+from django.test import Client, RequestFactory
 
 from accounts.models import User
 from nexora_testkit.factories import CustomerFactory, TaskFactory
-from permissions.django_admin import PolicyAdmin
+from permissions.registry import policies
 from tasks.models import Task
-from tasks.policies import TASKS_CHANGE_OWN, TASKS_DELETE_OWN, TASKS_VIEW_OWN
+from tests.permissions.own_tasks_admin import OwnTaskAdmin, site
+
+TASKS = "/own/tasks/task/"
 
 
-class OwnTasksAdmin(PolicyAdmin):
-    """Grants by policies whose object rules look at the task (owner, assignee)."""
+@pytest.fixture
+def staff_customer(db: None) -> User:
+    """A CUSTOMER allowed into a plain AdminSite (`is_staff`), and nothing more."""
+    return CustomerFactory.create(is_staff=True)
 
-    permission_policies = {"view": TASKS_VIEW_OWN, "change": TASKS_CHANGE_OWN, "delete": TASKS_DELETE_OWN}
 
-
-def asked_by(user: User) -> Any:
-    request = RequestFactory().get("/admin/")
+def request_by(user: User) -> HttpRequest:
+    request = RequestFactory().get(TASKS)
     request.user = user
     return request
 
 
-@pytest.fixture
-def model_admin() -> OwnTasksAdmin:
-    return OwnTasksAdmin(Task, admin.AdminSite(name="object-rules"))
+def asks(permission: str) -> Callable[..., bool]:
+    """The admin's `has_<permission>_permission`, bound."""
+    check: Callable[..., bool] = getattr(OwnTaskAdmin(Task, site), f"has_{permission}_permission")
+    return check
 
 
-@pytest.mark.django_db
-def test_each_permission_follows_the_role_without_an_object_and_the_rule_with_one(model_admin: OwnTasksAdmin) -> None:
-    owner, assignee, other = CustomerFactory.create_batch(3)
-    task = TaskFactory.create(owner=owner, assignee=assignee)
+POLICY_OF = {"view": "tasks.view_own", "change": "tasks.change_own", "delete": "tasks.delete_own"}
 
-    answers = {
-        user: [
-            check(asked_by(user), obj)
-            for check in (
-                model_admin.has_view_permission,
-                model_admin.has_change_permission,
-                model_admin.has_delete_permission,
-            )
-            for obj in (None, task)
-        ]
-        for user in (owner, assignee, other)
-    }
 
-    # (view, view task, change, change task, delete, delete task): every CUSTOMER holds the
-    # three policies; only the rules tell the owner, the assignee and a stranger apart.
-    assert answers == {
-        owner: [True, True, True, True, True, True],
-        assignee: [True, True, True, True, True, False],
-        other: [True, False, True, False, True, False],
-    }
+@pytest.mark.parametrize("permission", ["view", "change", "delete"])
+def test_the_object_rule_decides_with_an_object_the_role_without(staff_customer: User, permission: str) -> None:
+    request = request_by(staff_customer)
+    own = TaskFactory.create(owner=staff_customer)
+    another_owners = TaskFactory.create()
+
+    assert asks(permission)(request, own) is True
+    assert asks(permission)(request, another_owners) is False
+    assert asks(permission)(request) is True
+    assert asks(permission)(request, None) is True
+
+
+@pytest.mark.parametrize(("permission", "allowed"), [("view", True), ("change", True), ("delete", False)])
+def test_each_permission_has_its_own_policys_rule(staff_customer: User, permission: str, allowed: bool) -> None:
+    """An assignee may read and change a task (owner | assignee), not delete it (owner only)."""
+    assigned = TaskFactory.create(assignee=staff_customer)
+    assert asks(permission)(request_by(staff_customer), assigned) is allowed
+
+
+@pytest.mark.parametrize("permission", ["view", "change", "delete"])
+def test_a_role_without_the_policy_is_refused_even_its_own_objects(
+    staff_customer: User, restore_roles: None, permission: str
+) -> None:
+    own = TaskFactory.create(owner=staff_customer)
+    policies.override_roles({POLICY_OF[permission]: ["ADMIN"]})
+    request = request_by(staff_customer)
+
+    assert asks(permission)(request) is False
+    assert asks(permission)(request, own) is False
+
+
+@pytest.mark.urls("tests.permissions.own_tasks_admin")
+def test_the_admins_pages_follow_the_object_rule(staff_customer: User) -> None:
+    own = TaskFactory.create(owner=staff_customer, title="Mine")
+    another_owners = TaskFactory.create(title="Theirs")
+    browser = Client()
+    browser.force_login(staff_customer)
+
+    assert browser.get(TASKS).status_code == 200
+    assert browser.get(f"{TASKS}{own.pk}/change/").status_code == 200
+    assert browser.get(f"{TASKS}{another_owners.pk}/change/").status_code == 403
+    refused = browser.post(f"{TASKS}{another_owners.pk}/change/", {"title": "Taken", "status": "done"})
+    assert refused.status_code == 403
+    assert browser.post(f"{TASKS}{another_owners.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Task.objects.get(pk=another_owners.pk).title == "Theirs"
+    # Deleting a selection asks about every task it would take: one refused, none deleted.
+    both = {"action": "delete_selected", "_selected_action": [own.pk, another_owners.pk], "post": "yes"}
+    assert browser.post(TASKS, both).status_code == 403
+    assert Task.objects.filter(pk__in=[own.pk, another_owners.pk]).count() == 2
+
+    assert browser.post(f"{TASKS}{own.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not Task.objects.filter(pk=own.pk).exists()
+    assert Task.objects.filter(pk=another_owners.pk).exists()

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from accounts.models import User
@@ -21,14 +18,6 @@ from tests.permissions.default_matrix import DEFAULT_MATRIX, default_permissions
 def registry() -> PolicyRegistry:
     """A fresh registry, so the project's one stays intact."""
     return PolicyRegistry()
-
-
-@pytest.fixture
-def restore_roles() -> Iterator[None]:
-    """Undo any `override_roles` on the project registry once the test is over."""
-    yield
-    policies.reset_roles()
-    policies.override_roles(getattr(settings, "PERMISSIONS_POLICY_ROLES", {}))
 
 
 # --- registering ---------------------------------------------------------------------
