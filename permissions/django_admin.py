@@ -1,6 +1,9 @@
 """The policy layer in the Django admin: a ModelAdmin granted by policies, not model permissions.
 
 Optional: import it only in a project that uses `django.contrib.admin`.
+
+The admin authenticates with Django's session, whose user row carries no grants version:
+`observe_grants(request)` reads it (one query per request) before the first check.
 """
 
 from __future__ import annotations
@@ -12,6 +15,16 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from .registry import Policy, policies
+
+_OBSERVED = "permissions_grants_observed"
+
+
+def observe_grants(request: HttpRequest) -> None:
+    """Make the grants current for this request's checks, once per request."""
+    if not getattr(request, _OBSERVED, False):
+        policies.observe(request.user)
+        setattr(request, _OBSERVED, True)
+
 
 if TYPE_CHECKING:
     # Generic only in django-stubs (subscripted at run time it raises TypeError); PolicyAdmin
@@ -33,7 +46,10 @@ class PolicyAdmin(ModelAdmin):
 
     def allows(self, request: HttpRequest, permission: str) -> bool:
         policy = self.permission_policies.get(permission)
-        return policy is not None and policies.allows(request.user, policy)
+        if policy is None:
+            return False
+        observe_grants(request)
+        return policies.allows(request.user, policy)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.allows(request, "view")
