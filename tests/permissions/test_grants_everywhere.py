@@ -260,3 +260,19 @@ def test_granted_restores_a_stored_set(db: None) -> None:
     with granted("SELLER", add=["tasks.assign"]) as inside:
         assert inside == ["tasks.assign", "tasks.create"]
     assert list(RoleGrants.objects.values_list("policies", flat=True)) == [["tasks.create"]]
+
+
+def test_the_admin_changes_a_stored_set(db: None) -> None:
+    staff = AdminFactory.create(is_staff=True)
+    site = admin_site(staff)
+    site.post("/admin/permissions/rolegrants/add/", {"role": "SELLER", "policies": ["tasks.create"]})
+    row = RoleGrants.objects.get()
+    assert site.get(f"/admin/permissions/rolegrants/{row.pk}/change/").status_code == 200
+
+    response = site.post(f"/admin/permissions/rolegrants/{row.pk}/change/", {"policies": ["tasks.view_own"]})
+
+    assert response.status_code == 302, response.content[:2000]
+    assert list(RoleGrants.objects.values_list("pk", "role", "policies")) == [(row.pk, "SELLER", ["tasks.view_own"])]
+    last = GrantChange.objects.order_by("-id").first()
+    assert last is not None
+    assert (last.actor_id, last.added, last.removed) == (staff.pk, ["tasks.view_own"], ["tasks.create"])
