@@ -15,6 +15,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from permissions.django_admin import observe_grants
 from permissions.registry import policies
 
 from .policies import USERS_VIEW
@@ -30,6 +31,7 @@ class PolicyAuthenticationForm(AdminAuthenticationForm):
 
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)
+        policies.refresh()
         if not may_enter_admin(user):
             raise ValidationError(
                 self.error_messages["invalid_login"],
@@ -47,4 +49,5 @@ class PolicyAdminSite(admin.AdminSite):
     login_form = PolicyAuthenticationForm
 
     def has_permission(self, request: HttpRequest) -> bool:
+        observe_grants(request)
         return may_enter_admin(request.user)

@@ -183,6 +183,8 @@ class PreparedQuery:
     #: runs it, for its converters (and checked to give the same SQL).
     query: Query
     sliceable: bool
+    #: The names of the annotations among `names`: `models` sets them as attributes, as the ORM does.
+    annotations: tuple[str, ...] = ()
     _per_thread: threading.local = field(default_factory=threading.local, compare=False, repr=False)
 
     @classmethod
@@ -204,8 +206,13 @@ class PreparedQuery:
         values_select = tuple(compiler.query.values_select)
         if values_select and len(values_select) != len(columns):
             raise NotPreparable("only plain values() fields are supported")
-        names = values_select or tuple(getattr(getattr(column, "target", None), "attname", "") for column in columns)
-        return cls(alias, first[0], params, names, dict(kinds), queryset.query, sliceable)
+        # A model's column is named by its field's attname, an annotation by its alias.
+        names = values_select or tuple(
+            selected or getattr(getattr(column, "target", None), "attname", "")
+            for column, _, selected in compiler.select
+        )
+        annotations = () if values_select else tuple(compiler.annotation_col_map)
+        return cls(alias, first[0], params, names, dict(kinds), queryset.query, sliceable, annotations)
 
     def rows(self, **values: Any) -> list[tuple[Any, ...]]:
         """Run the query with `values` for the stand-ins: its rows, converted as the ORM does."""
@@ -216,8 +223,20 @@ class PreparedQuery:
         return self._as_dicts(self.rows(**values))
 
     def models(self, model: type[M], **values: Any) -> list[M]:
-        """`rows` as instances of `model` (the query must select its concrete fields)."""
-        return [model.from_db(self.alias, self.names, row) for row in self.rows(**values)]
+        """`rows` as instances of `model` (the query must select its concrete fields), each
+        annotation an attribute of its instance, as the ORM sets it."""
+        if not self.annotations:
+            return [model.from_db(self.alias, self.names, row) for row in self.rows(**values)]
+        fields = [index for index, name in enumerate(self.names) if name not in self.annotations]
+        extra = [(index, name) for index, name in enumerate(self.names) if name in self.annotations]
+        field_names = [self.names[index] for index in fields]
+        instances = []
+        for row in self.rows(**values):
+            instance = model.from_db(self.alias, field_names, [row[index] for index in fields])
+            for index, name in extra:
+                setattr(instance, name, row[index])
+            instances.append(instance)
+        return instances
 
     def page(self, start: int, stop: int, **values: Any) -> list[dict[str, Any]]:
         """`dicts` of the ORM's slice `[start:stop]`: the same SQL with the LIMIT and OFFSET

@@ -36,6 +36,8 @@ from ninja_jwt.utils import aware_utcnow
 from accounts.models import User
 from accounts.services import tokens_revoke_all
 from api.prepared import PreparedQuery
+from permissions.registry import GRANTS_VERSION_ATTRIBUTE
+from permissions.store import grants_version_expression
 
 from .errors import InvalidToken
 from .models import LoginSession
@@ -129,15 +131,25 @@ def _decode_refresh(raw: str) -> Any:
 
 @cache
 def _active_user_query(alias: str) -> PreparedQuery:
-    """`User.objects.filter(pk=..., is_active=True)` on `alias`, compiled once per process:
-    compiling it costs Django several times what running it does, on every authenticated
-    request (docs/performance.md)."""
-    return PreparedQuery.of(lambda value: User.objects.using(alias).filter(pk=value["pk"], is_active=True), {"pk": int})
+    """`User.objects.filter(pk=..., is_active=True)` on `alias`, with the grants version as a
+    column (so the permission layer knows whether its grants are current at no extra query),
+    compiled once per process: compiling it costs Django several times what running it does,
+    on every authenticated request (docs/performance.md)."""
+    return PreparedQuery.of(
+        lambda value: (
+            User.objects.using(alias)
+            .filter(pk=value["pk"], is_active=True)
+            .annotate(**{GRANTS_VERSION_ATTRIBUTE: grants_version_expression()})
+        ),
+        {"pk": int},
+    )
 
 
 def active_user(pk: Any) -> User | None:
     """The active user with this id, or None: the ORM's query, its values converted and the
-    `User` built as the ORM does (`Model.from_db`), only not compiled again (one query)."""
+    `User` built as the ORM does (`Model.from_db`), only not compiled again (one query). It
+    carries the grants version (`permissions.registry.GRANTS_VERSION_ATTRIBUTE`), which the
+    policy guard observes."""
     if isinstance(pk, bool) or not isinstance(pk, int) or pk < 0:
         return None
     found = _active_user_query(router.db_for_read(User)).models(User, pk=pk)

@@ -7,7 +7,8 @@ pytest-django has set Django up.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 import pytest
@@ -89,3 +90,24 @@ def tokens_for(db: None) -> Callable[[User], TokenPair]:
     from nexora_testkit.client import tokens_for
 
     return tokens_for
+
+
+@pytest.fixture
+def granted(db: None) -> Callable[..., AbstractContextManager[list[str]]]:
+    """`with granted(role, add=[...], remove=[...]):` the role's grants changed inside the block."""
+    from nexora_testkit.grants import granted
+
+    return granted
+
+
+@pytest.fixture(autouse=True)
+def _grants_forgotten() -> Iterator[None]:
+    """After each test, this process forgets the grants it read: the test's changes were
+    rolled back, and the next check reads the version again."""
+    yield
+    from django.apps import apps
+
+    if apps.is_installed("permissions"):
+        from permissions.registry import policies
+
+        policies.forget()

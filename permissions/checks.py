@@ -68,3 +68,41 @@ def check_every_operation_declares_a_policy(app_configs: Any = None, **kwargs: A
                     )
                 )
     return errors
+
+
+@checks.register(checks.Tags.security)
+def check_locked_grants(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """PERMISSIONS_LOCKED_GRANTS names roles and policies that exist, held by default."""
+    try:
+        roles = conf.role_names()
+    except ImproperlyConfigured:
+        return []  # check_roles_setting reports it
+    errors: list[checks.CheckMessage] = []
+    for role, names in conf.locked_grants().items():
+        if role not in roles:
+            errors.append(
+                checks.Error(
+                    f"PERMISSIONS_LOCKED_GRANTS names the unknown role {role!r}.",
+                    hint=f"The roles are {', '.join(roles)}.",
+                    id="permissions.E020",
+                )
+            )
+            continue
+        for name in names:
+            if name not in policies or policies.get(name).builtin:
+                errors.append(
+                    checks.Error(
+                        f"PERMISSIONS_LOCKED_GRANTS locks {name!r} for {role}, which is no role-granted policy.",
+                        hint="Name a registered policy (not an access level), or fix the name.",
+                        id="permissions.E021",
+                    )
+                )
+            elif role not in policies.default_roles_for(name):
+                errors.append(
+                    checks.Error(
+                        f"PERMISSIONS_LOCKED_GRANTS locks {name!r} for {role}, which does not hold it by default.",
+                        hint="Grant it by default (its policies.py or PERMISSIONS_POLICY_ROLES), or unlock it.",
+                        id="permissions.E022",
+                    )
+                )
+    return errors

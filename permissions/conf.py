@@ -6,6 +6,10 @@
   (default `"role"`), read on every check from the user that authentication loaded.
 - `PERMISSIONS_POLICY_ROLES`: per-deployment re-grants, `{"tasks.assign": ["ADMIN"]}`.
 - `PERMISSIONS_APIS`: dotted paths of the NinjaAPI objects whose operations must all declare a policy.
+- `PERMISSIONS_MANAGE_ROLES`: the roles holding `permissions.manage` (changing grants at run
+  time) by default, e.g. `["ADMIN"]`; default none.
+- `PERMISSIONS_LOCKED_GRANTS`: grants no run-time change may take away, per role,
+  `{"ADMIN": ["permissions.manage"]}`, so that nobody locks every role out of changing them back.
 
 Resolved lazily and cached; `permissions.checks` reports a bad value at start-up.
 """
@@ -68,6 +72,17 @@ def policy_role_overrides() -> dict[str, list[str]]:
 
 def api_paths() -> list[str]:
     return list(getattr(settings, "PERMISSIONS_APIS", []))
+
+
+def manage_roles() -> list[str]:
+    return list(getattr(settings, "PERMISSIONS_MANAGE_ROLES", []) or [])
+
+
+def locked_grants() -> dict[str, list[str]]:
+    """role -> the policies it keeps whatever a run-time change says."""
+    return {
+        str(role): list(names) for role, names in (getattr(settings, "PERMISSIONS_LOCKED_GRANTS", {}) or {}).items()
+    }
 
 
 @receiver(setting_changed)

@@ -1,6 +1,9 @@
 """The policy layer in the Django admin: a ModelAdmin granted by policies, not model permissions.
 
 Optional: import it only in a project that uses `django.contrib.admin`.
+
+The admin authenticates with Django's session, whose user row carries no grants version:
+`observe_grants(request)` reads it (one query per request) before the first check.
 """
 
 from __future__ import annotations
@@ -12,6 +15,16 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from .registry import Policy, policies
+
+_OBSERVED = "permissions_grants_observed"
+
+
+def observe_grants(request: HttpRequest) -> None:
+    """Make the grants current for this request's checks, once per request."""
+    if not getattr(request, _OBSERVED, False):
+        policies.observe(request.user)
+        setattr(request, _OBSERVED, True)
+
 
 if TYPE_CHECKING:
     # Generic only in django-stubs (subscripted at run time it raises TypeError); PolicyAdmin
@@ -37,6 +50,7 @@ class PolicyAdmin(ModelAdmin):
         policy = self.permission_policies.get(permission)
         if policy is None:
             return False
+        observe_grants(request)
         if obj is None:
             return policies.allows(request.user, policy)
         return policies.allows(request.user, policy, obj)

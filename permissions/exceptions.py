@@ -24,3 +24,20 @@ class UnknownPolicy(ImproperlyConfigured, KeyError):
 
 class UnknownRole(ImproperlyConfigured):
     pass
+
+
+class RoleNotFound(Exception):
+    """A run-time grant names a role that `PERMISSIONS_ROLES` does not have."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+        super().__init__("Not found")
+
+
+class GrantLocked(Exception):
+    """A run-time change would take from a role a policy it must keep (`PERMISSIONS_LOCKED_GRANTS`)."""
+
+    def __init__(self, role: str, policies: list[str]) -> None:
+        self.role = role
+        self.policies = policies
+        super().__init__(f"{role} must keep {', '.join(policies)}: these grants are locked.")

@@ -11,7 +11,12 @@ For every operation of the API, once its routers are bound:
 - the policy, its roles and the 401/403 answers are written into its OpenAPI operation.
 
 The 401 and 403 answers are JSON with a stable `code` (`not_authenticated`,
-`permission_denied`); a 403 also names the `policy` it lacked.
+`permission_denied`); a 403 also names the `policy` it lacked. So are the refusals of the
+grant endpoints (`permissions.api`): 404 `not_found` for an unknown role, 409
+`grant_locked` for a change that takes a locked grant.
+
+Before the check, the guard makes the process's grants current for the caller
+(`policies.observe`): free when the user row carried the grants version.
 """
 
 from __future__ import annotations
@@ -33,11 +38,13 @@ from ninja_hooks.adapter import add_exception_handler, on_bind
 from ninja_hooks.openapi import add_error_response
 
 from .endpoints import declared_also, declared_policy, declared_precheck
-from .exceptions import PolicyDenied
+from .exceptions import GrantLocked, PolicyDenied, RoleNotFound
 from .registry import policies
 
 NOT_AUTHENTICATED = "not_authenticated"
 PERMISSION_DENIED = "permission_denied"
+NOT_FOUND = "not_found"
+GRANT_LOCKED = "grant_locked"
 #: The policy a 403 names when the operation declared none (or an unknown one).
 UNDECLARED = "undeclared"
 
@@ -70,6 +77,7 @@ def install(api: NinjaAPI, *, www_authenticate: str = "Bearer") -> None:
     on_bind(api, bind)
     add_exception_handler(api, AuthenticationError, not_authenticated)
     add_exception_handler(api, PolicyDenied, denied)
+    _answer_grant_errors(api)
 
 
 def bound_operations(api: NinjaAPI) -> list[Operation]:
@@ -106,6 +114,7 @@ class PolicyGuard:
             if inspect.isawaitable(user):
                 user = async_to_sync(_awaited)(user)
             if user:
+                policies.observe(user)
                 enforce(self.policy, user)
                 return user
         return None
@@ -120,6 +129,8 @@ class AsyncPolicyGuard(PolicyGuard):
             if inspect.isawaitable(user):
                 user = await user
             if user:
+                if not policies.is_current(user):  # reading the grants is a query: off the event loop
+                    await sync_to_async(policies.observe)(user)
                 enforce(self.policy, user)
                 return user
         return None
@@ -165,7 +176,7 @@ def guard(operation: Operation, run: Callable[..., Any]) -> Callable[..., Any]:
 def document(operation: Operation, name: str, also: tuple[str, ...] = ()) -> None:
     """The policy, its roles, and the 401/403 answers, into the operation's OpenAPI entry."""
     policy = policies.get(name)
-    roles = policies.roles_for(policy)
+    roles = policies.default_roles_for(policy)  # the code's: the document does not change with grants
     who = "anyone, no token needed" if policy.anonymous else f"roles {', '.join(roles)}"
     line = f"**Policy:** `{policy.name}`: {policy.description} Granted to {who}."
     if also:
@@ -221,3 +232,14 @@ def _with_precheck(operation: Operation, run: Callable[..., Any], precheck: Call
         return await sync_to_async(answer)(request, response, path_params)
 
     return run_with_precheck_async if operation.is_async else run_with_precheck
+
+
+def _answer_grant_errors(api: NinjaAPI) -> None:
+    def role_not_found(request: HttpRequest, exc: RoleNotFound) -> HttpResponse:
+        return api.create_response(request, {"detail": "Not found", "code": NOT_FOUND}, status=404)
+
+    def grant_locked(request: HttpRequest, exc: GrantLocked) -> HttpResponse:
+        return api.create_response(request, {"detail": str(exc), "code": GRANT_LOCKED}, status=409)
+
+    add_exception_handler(api, RoleNotFound, role_not_found)
+    add_exception_handler(api, GrantLocked, grant_locked)

@@ -1,15 +1,18 @@
 """The policy registry: which roles hold which named policy, and on which objects.
 
 Apps register their policies in their own `policies.py` (discovered at start-up, like
-`admin.py`); a deployment may re-grant roles from settings. A check is one dictionary
-look-up plus the policy's object rule: no query of its own, because the role comes from
-the user row that authentication already loaded.
+`admin.py`); a deployment may re-grant roles from settings; that is the default matrix.
+At run time a stored set (`permissions.models.RoleGrants`) replaces one role's defaults.
+A check is one dictionary look-up plus the policy's object rule: no query of its own,
+because the role comes from the user row that authentication already loaded, and so does
+the grants version (`observe`): the stored sets are read again only when it moved.
 """
 
 from __future__ import annotations
 
 import enum
 import re
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -20,6 +23,10 @@ from django.db.models import Q
 from . import conf
 from .exceptions import AlreadyRegistered, PolicyDenied, UnknownPolicy, UnknownRole
 from .rules import Rule
+
+#: The attribute of an authenticated user that carries the grants version read with it
+#: (`permissions.store.grants_version_expression()`, annotated on the user query).
+GRANTS_VERSION_ATTRIBUTE = "grants_version"
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _NO_OBJECT: Final = object()
@@ -76,10 +83,25 @@ def policy_name(ref: PolicyRef) -> str:
     return ref.name if isinstance(ref, Policy) else ref
 
 
+@dataclass(frozen=True)
+class _Granted:
+    """What the process holds: replaced whole, never changed in place (threads read it freely)."""
+
+    #: The grants version these sets were read under; None: none read yet.
+    version: int | None
+    #: role -> the policies it holds instead of its defaults.
+    stored: Mapping[str, frozenset[str]]
+    #: policy -> the roles holding it now: the defaults, each stored role's set in place of its own.
+    grants: Mapping[str, frozenset[str]]
+
+
 class PolicyRegistry:
     def __init__(self) -> None:
         self._policies: dict[str, Policy] = {}
-        self._grants: dict[str, frozenset[str]] = {}
+        #: policy -> the roles holding it by default (the code's, overrides applied).
+        self._defaults: dict[str, frozenset[str]] = {}
+        self._granted = _Granted(None, {}, {})
+        self._reloading = threading.Lock()
 
     # --- declaring ------------------------------------------------------------------
 
@@ -99,7 +121,7 @@ class PolicyRegistry:
             raise AlreadyRegistered(f"Policy {name!r} is already registered.")
         policy = Policy(name, description, role_names(roles), rule, builtin, anonymous)
         self._policies[name] = policy
-        self._grants[name] = policy.roles
+        self._set_defaults({**self._defaults, name: policy.roles})
         return policy
 
     def override_roles(self, overrides: Mapping[str, Iterable[str]]) -> None:
@@ -115,11 +137,78 @@ class PolicyRegistry:
                 grants[name] = role_names(roles)
             except UnknownRole as exc:
                 raise UnknownRole(f"Policy override for {name!r}: {exc}") from exc
-        self._grants.update(grants)
+        self._set_defaults({**self._defaults, **grants})
 
     def reset_roles(self) -> None:
         """Back to the registered defaults (undo `override_roles`)."""
-        self._grants = {name: p.roles for name, p in self._policies.items()}
+        self._set_defaults({name: p.roles for name, p in self._policies.items()})
+
+    def _set_defaults(self, defaults: dict[str, frozenset[str]]) -> None:
+        self._defaults = defaults
+        held = self._granted
+        self._granted = _Granted(held.version, held.stored, self._effective(held.stored))
+
+    # --- grants stored at run time ---------------------------------------------------------
+
+    def observe(self, user: Any) -> None:
+        """Make the grants current for a check about `user`: free when the user row carried
+        the version this process holds (`GRANTS_VERSION_ATTRIBUTE`), one query to read the
+        version when it carried none, and a reload of the stored sets when it moved."""
+        version = getattr(user, GRANTS_VERSION_ATTRIBUTE, None)
+        if isinstance(version, int) and not isinstance(version, bool):
+            self.observe_version(version)
+        else:
+            self.refresh()
+
+    def is_current(self, user: Any) -> bool:
+        """Does `user` carry the version this process holds (`observe` would do nothing)?"""
+        return getattr(user, GRANTS_VERSION_ATTRIBUTE, None) == self._granted.version
+
+    def observe_version(self, version: int) -> None:
+        """Reload the stored sets unless they were read under `version` (0: nothing stored)."""
+        if version == self._granted.version:
+            return
+        with self._reloading:
+            if version == self._granted.version:  # another thread reloaded meanwhile
+                return
+            if version == 0:
+                self._hold(0, {})
+            else:
+                from .store import read_stored
+
+                self._hold(*read_stored())
+
+    def refresh(self) -> None:
+        """Current grants for code that has no user row to read the version from (a command,
+        a session-authenticated page): one query, and a reload when the version moved."""
+        from .store import read_version
+
+        self.observe_version(read_version())
+
+    def forget(self) -> None:
+        """Back to the defaults, as if nothing was ever read (the next observation reads again)."""
+        with self._reloading:
+            self._granted = _Granted(None, {}, self._effective({}))
+
+    def _hold(self, version: int, stored: Mapping[str, Iterable[str]]) -> None:
+        """Swap in what was read: unknown roles and policies (gone from the code) left out."""
+        grantable = {policy.name for policy in self.matrix()}
+        sets = {
+            role: frozenset(name for name in names if name in grantable)
+            for role, names in stored.items()
+            if role in conf.role_names()
+        }
+        self._granted = _Granted(version, sets, self._effective(sets))
+
+    def _effective(self, stored: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+        effective: dict[str, frozenset[str]] = {}
+        for name, roles in self._defaults.items():
+            if self._policies[name].builtin or not stored:
+                effective[name] = roles
+                continue
+            kept = {role for role in roles if role not in stored}
+            effective[name] = frozenset(kept | {role for role, names in stored.items() if name in names})
+        return effective
 
     # --- reading -----------------------------------------------------------------------
 
@@ -145,8 +234,23 @@ class PolicyRegistry:
         grants = self._grant(policy_name(ref))
         return [role for role in conf.role_names() if role in grants]
 
+    def default_roles_for(self, ref: PolicyRef) -> list[str]:
+        """The roles holding the policy by default (the code's, overrides applied)."""
+        self.get(ref)
+        defaults = self._defaults[policy_name(ref)]
+        return [role for role in conf.role_names() if role in defaults]
+
     def granted_to(self, role: str | None) -> list[str]:
-        return [policy.name for policy in self.matrix() if role in self._grants[policy.name]]
+        grants = self._granted.grants
+        return [policy.name for policy in self.matrix() if role in grants[policy.name]]
+
+    def defaults_of(self, role: str) -> list[str]:
+        """The policies `role` holds by default, by name."""
+        return [policy.name for policy in self.matrix() if role in self._defaults[policy.name]]
+
+    def stored_roles(self) -> frozenset[str]:
+        """The roles whose stored set replaces their defaults now."""
+        return frozenset(self._granted.stored)
 
     # --- checking ------------------------------------------------------------------------
 
@@ -190,7 +294,7 @@ class PolicyRegistry:
 
     def _grant(self, name: str) -> frozenset[str]:
         try:
-            return self._grants[name]
+            return self._granted.grants[name]
         except KeyError:
             raise UnknownPolicy(name) from None
 

@@ -2,7 +2,8 @@
 
 Services raise domain errors named after what happened; nothing else in the project
 knows their status. The permission layer answers its own 401 (`not_authenticated`) and
-403 (`permission_denied`, with the `policy` lacked) in `permissions.ninja`.
+403 (`permission_denied`, with the `policy` lacked) in `permissions.ninja`, and the
+404 (`not_found`, an unknown role) and 409 (`grant_locked`) of its grant endpoints too.
 """
 
 from __future__ import annotations

@@ -252,6 +252,10 @@ except json.JSONDecodeError as exc:
     raise ImproperlyConfigured(f"PERMISSIONS_POLICY_ROLES is not valid JSON: {exc}") from exc
 # The NinjaAPI objects whose every operation must declare a policy (permissions.E001).
 PERMISSIONS_APIS = ["project.api.api"]
+# Who changes grants at run time by default (permissions.manage), and what no change may take
+# away: an admin must always be able to change grants back and to promote someone.
+PERMISSIONS_MANAGE_ROLES = ["ADMIN"]
+PERMISSIONS_LOCKED_GRANTS = {"ADMIN": ["permissions.manage", "permissions.view", "users.change_role"]}
 
 # --- HTTP ---------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import pytest
 from django.test import Client
@@ -65,3 +66,14 @@ def test_factories_make_unique_emails_and_linked_rows(db: None) -> None:
     assert task.owner_id != task.assignee_id and task.owner.role == Role.CUSTOMER
     change = RoleChangeFactory.create()
     assert change.user_id is not None and change.old_role != change.new_role
+
+
+def test_granted_fixture_changes_a_role_for_the_block(
+    granted: Callable[..., AbstractContextManager[list[str]]], customer_client: ApiClient, seller: User
+) -> None:
+    """The README's example, and what it leaves behind: the defaults."""
+    body = {"title": "Call back", "assignee_id": seller.pk}
+    with granted("CUSTOMER", add=["tasks.assign"]) as inside:
+        assert "tasks.assign" in inside
+        assert customer_client.post("/api/tasks/", body).status_code == 201
+    assert customer_client.post("/api/tasks/", body).status_code == 403

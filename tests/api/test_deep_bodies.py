@@ -84,7 +84,7 @@ def test_a_body_nested_too_deep_is_422_and_writes_nothing(
     admin: User, method: str, path: str, secured: bool, depth: int, shape: Any
 ) -> None:
     """As an ADMIN, so no policy refuses first; a path id names an object that exists."""
-    existing = {"task_id": TaskFactory.create(owner=admin).pk, "user_id": CustomerFactory.create().pk}
+    existing = {"task_id": TaskFactory.create(owner=admin).pk, "user_id": CustomerFactory.create().pk, "role": "SELLER"}
     names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
     unknown = set(names) - set(existing)
     assert not unknown, f"{method} {path}: give this test an existing object for {sorted(unknown)}"

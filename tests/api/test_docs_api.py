@@ -23,7 +23,7 @@ from api.errors import VALIDATION_ERROR
 from api.exceptions import RejectedValue
 from api.middleware import FRAMEWORK_CODES, error_body
 from permissions import conf
-from permissions.ninja import NOT_AUTHENTICATED, PERMISSION_DENIED
+from permissions.ninja import GRANT_LOCKED, NOT_AUTHENTICATED, NOT_FOUND, PERMISSION_DENIED
 from permissions.registry import policies
 from project.errors import BEARER_CHALLENGE, ERRORS
 
@@ -78,6 +78,7 @@ def answered_codes() -> dict[str, set[int]]:
     codes: dict[str, set[int]] = {}
     pairs = [(spec.code, spec.status) for spec in ERRORS.values()]
     pairs += [(NOT_AUTHENTICATED, 401), (PERMISSION_DENIED, 403)]  # the permission layer's own
+    pairs += [(NOT_FOUND, 404), (GRANT_LOCKED, 409)]  # and its grant endpoints'
     pairs += [(code, status) for status, code in FRAMEWORK_CODES.items()]  # Django's, made JSON
     pairs += [("invalid_host", 400), (VALIDATION_ERROR, 422), ("server_error", 500)]  # middleware, Ninja, bugs
     for code, status in pairs:

@@ -9,6 +9,8 @@ On a throwaway database `nexora_deploy_<random>` (the rig: tests/deploy/conftest
   - nginx in front: health, server_tokens off, JSON 413, X-Request-ID passed on;
   - a session spans instances: log in on A, use the token, refresh and log out on B/A;
   - login throttling counts across instances, per e-mail and per client address;
+  - a grant change made through one instance holds on the other's next request, in every
+    worker of it (the grants version rides on the user row: no signal, Redis or not);
   - all of it twice: the throttle counts in MariaDB, then in Redis (REDIS_URL);
   - instance A is SIGKILLed under load through nginx: every request gets a 200 but
     those A was answering at that instant (nginx retries the ones not yet begun). It
@@ -23,6 +25,8 @@ from __future__ import annotations
 import http.client
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -31,7 +35,7 @@ from pathlib import Path
 
 import pytest
 
-from nexora_testkit.live_server import Http, Reply, wait_until
+from nexora_testkit.live_server import ROOT, Http, Reply, wait_until
 from tests.deploy.rig import LOGIN_LIMIT, PASSWORD, Deployment, Logged
 
 # Every check twice: the instances keep their throttle counts in MariaDB, then in Redis.
@@ -193,6 +197,67 @@ class Outcome:
     error: str | None
 
 
+#: Requests per check on an instance: enough that each of its two workers answers some.
+PER_INSTANCE = 8
+
+
+def test_grant_change_across_instances(deployment: Deployment) -> None:
+    a, b = deployment.direct_a, deployment.direct_b
+    admin = login(a, make_admin(deployment))
+    seller = login(b, make_user(deployment, role="SELLER"))
+    defaults = held(b, seller)
+    assert "tasks.assign" in defaults, "a seller's defaults, on B"
+    assert {tuple(held(instance, seller)) for instance in (a, b) for _ in range(PER_INSTANCE)} == {tuple(defaults)}, (
+        "every worker of both instances has read the grants before the change"
+    )
+    without_assign = [name for name in defaults if name != "tasks.assign"]
+
+    changed = a.call("PUT", "/api/permissions/roles/SELLER/", {"policies": without_assign}, token=admin)
+    assert (changed.status, changed.json()) == (
+        200,
+        {"role": "SELLER", "policies": without_assign, "default": False},
+    ), "PUT /api/permissions/roles/SELLER/ on A"
+
+    seen = [held(b, seller) for _ in range(PER_INSTANCE)]
+    assert seen == [without_assign] * PER_INSTANCE, "B's next requests (every worker) after A's change"
+    matrix = b.call("GET", "/api/permissions/", token=seller).json()
+    assign = next(policy for policy in matrix["policies"] if policy["name"] == "tasks.assign")
+    assert assign["roles"] == ["ADMIN"], "the matrix as granted now, on B"
+
+    reset = b.call("DELETE", "/api/permissions/roles/SELLER/", token=admin)
+    assert (reset.status, reset.json()["default"]) == (200, True), "DELETE /api/permissions/roles/SELLER/ on B"
+    seen = [held(a, seller) for _ in range(PER_INSTANCE)]
+    assert seen == [defaults] * PER_INSTANCE, "A's next requests (every worker) after B's reset"
+    log = a.call("GET", "/api/permissions/changes/?limit=2", token=admin).json()
+    assert [(item["role"], item["added"], item["removed"]) for item in log["items"]] == [
+        ("SELLER", ["tasks.assign"], []),
+        ("SELLER", [], ["tasks.assign"]),
+    ], "the change log, newest first"
+
+
+def held(instance: Http, token: str) -> list[str]:
+    reply = instance.call("GET", "/api/profile/permissions/", token=token)
+    assert reply.status == 200, "GET /api/profile/permissions/"
+    permissions: list[str] = reply.json()["permissions"]
+    return permissions
+
+
+def login(instance: Http, email: str) -> str:
+    reply = instance.call("POST", "/api/login/", {"email": email, "password": PASSWORD})
+    assert reply.status == 200, f"log in {email}"
+    access: str = reply.json()["access"]
+    return access
+
+
+def make_admin(deployment: Deployment) -> str:
+    """An ADMIN, made as on a server: `manage.py createsuperuser --noinput`."""
+    email = f"admin.{uuid.uuid4().hex[:8]}@example.com"
+    env = {**deployment.a.env, "DJANGO_SUPERUSER_EMAIL": email, "DJANGO_SUPERUSER_PASSWORD": PASSWORD}
+    command = [sys.executable, "manage.py", "createsuperuser", "--noinput"]
+    subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=60, capture_output=True)
+    return email
+
+
 def test_instance_killed_under_load(deployment: Deployment) -> None:
     """Runs last: it kills instance A, then B."""
     login = deployment.direct_b.call("POST", "/api/login/", {"email": make_user(deployment), "password": PASSWORD})
@@ -286,11 +351,10 @@ def test_instance_killed_under_load(deployment: Deployment) -> None:
     )
 
 
-def make_user(deployment: Deployment) -> str:
+def make_user(deployment: Deployment, role: str = "CUSTOMER") -> str:
     email = f"load.{uuid.uuid4().hex[:8]}@example.com"
-    assert deployment.direct_b.call("POST", "/api/register/", {"email": email, "password": PASSWORD}).status == 201, (
-        "register for the load"
-    )
+    body = {"email": email, "password": PASSWORD, "role": role}
+    assert deployment.direct_b.call("POST", "/api/register/", body).status == 201, "register"
     return email
 
 

@@ -24,6 +24,7 @@ DEFAULT_MATRIX: dict[str, dict[Role, bool]] = {
     "users.change_role": _ADMIN,
     "users.delete": _ADMIN,
     "permissions.view": _ALL,
+    "permissions.manage": _ADMIN,
 }
 
 

@@ -23,6 +23,7 @@ import permissions.registry as registry_module
 from accounts.roles import Role
 from api.base import BaseAPI
 from nexora_testkit.client import ApiClient
+from permissions import checks as permission_checks
 from permissions.checks import check_every_operation_declares_a_policy
 from permissions.endpoints import requires
 from permissions.policies import AUTHENTICATED, PUBLIC
@@ -251,3 +252,42 @@ def test_registering_from_a_new_module_needs_no_change(fresh_registry: PolicyReg
     assert fresh_registry.get("reports.export") is module.REPORTS_EXPORT
     assert fresh_registry.allows(None, "reports.view") is False
     assert "reports.view" not in policies
+
+
+# --- PERMISSIONS_LOCKED_GRANTS ------------------------------------------------------------------
+
+
+def test_the_project_locks_what_the_contract_says() -> None:
+    assert django_settings.PERMISSIONS_LOCKED_GRANTS == {
+        "ADMIN": ["permissions.manage", "permissions.view", "users.change_role"]
+    }
+    assert permission_checks.check_locked_grants() == []
+
+
+@pytest.mark.parametrize(
+    ("locked", "error_id", "message"),
+    [
+        ({"OWNER": ["tasks.create"]}, "permissions.E020", "PERMISSIONS_LOCKED_GRANTS names the unknown role 'OWNER'."),
+        (
+            {"ADMIN": ["tasks.fly"]},
+            "permissions.E021",
+            "PERMISSIONS_LOCKED_GRANTS locks 'tasks.fly' for ADMIN, which is no role-granted policy.",
+        ),
+        (
+            {"ADMIN": ["access.public"]},
+            "permissions.E021",
+            "PERMISSIONS_LOCKED_GRANTS locks 'access.public' for ADMIN, which is no role-granted policy.",
+        ),
+        (
+            {"SELLER": ["users.view"]},
+            "permissions.E022",
+            "PERMISSIONS_LOCKED_GRANTS locks 'users.view' for SELLER, which does not hold it by default.",
+        ),
+    ],
+)
+def test_check_reports_a_bad_lock(settings: Any, locked: dict[str, list[str]], error_id: str, message: str) -> None:
+    settings.PERMISSIONS_LOCKED_GRANTS = locked
+
+    errors = permission_checks.check_locked_grants()
+
+    assert [(error.id, error.msg) for error in errors] == [(error_id, message)]

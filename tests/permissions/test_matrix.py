@@ -9,13 +9,18 @@ list, so a new operation or policy is covered the day it is added:
 - signed in, role not granted the policy        -> 403 naming the policy
 - otherwise                                     -> allowed: neither 401 nor 403
   (2xx, 404, 409 or 422 because the body is an empty `{}`)
+
+and again for each role under a granted matrix (`nexora_testkit.grants.granted`): one
+policy an operation names added to the role's grants, one removed (none left to add to a
+role that holds them all), the expectation computed from the change, not read back.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -26,6 +31,8 @@ from accounts.roles import Role
 from authn.models import LoginSession
 from nexora_testkit.client import ApiClient, tokens_for
 from nexora_testkit.factories import CustomerFactory, TaskFactory, UserFactory
+from nexora_testkit.grants import granted
+from permissions import conf
 from permissions.ninja import bound_operations
 from permissions.policies import AUTHENTICATED
 from permissions.registry import policies
@@ -37,13 +44,15 @@ PLACEHOLDER = re.compile(r"{(\w+)}")
 
 #: How to fill a path parameter: an id of a real object the caller may touch.
 #: `caller` is None for the anonymous caller; `spare` is another, ordinary user.
-PATH_OBJECTS: dict[str, Callable[[User | None, User], int]] = {
+PATH_OBJECTS: dict[str, Callable[[User | None, User], int | str]] = {
     # The spare user, never the caller: no self-demotion or own-role raise gets in the way.
     "user_id": lambda caller, spare: spare.pk,
     # The caller's own task (the spare user's for an anonymous caller).
     "task_id": lambda caller, spare: TaskFactory.create(owner=caller or spare).pk,
     # A live session of the caller (of the spare user for an anonymous caller).
     "session_id": lambda caller, spare: session_of(caller or spare),
+    # The spare user's role: the caller's grants stay as the case set them.
+    "role": lambda caller, spare: str(spare.role),
 }
 
 
@@ -93,10 +102,23 @@ class Case:
     path: str  # as the API routes it, e.g. "/tasks/{task_id}/"
     policy: str
     role: Role | None  # None: anonymous
+    #: Granted to the role, and taken from it, for this case.
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
-        return f"{self.target.name}: {self.method} {self.path} as {self.role or 'anonymous'}"
+        changed = f" granted +{','.join(self.add) or '-'} -{','.join(self.remove) or '-'}" if self.regranted else ""
+        return f"{self.target.name}: {self.method} {self.path} as {self.role or 'anonymous'}{changed}"
+
+    @property
+    def regranted(self) -> bool:
+        return bool(self.add or self.remove)
+
+    def grants(self) -> AbstractContextManager[object]:
+        if self.role is None or not self.regranted:
+            return nullcontext()
+        return granted(self.role, add=self.add, remove=self.remove)
 
 
 def cases() -> list[Any]:
@@ -110,6 +132,25 @@ def cases() -> list[Any]:
 
 
 CASES = cases()
+
+
+def regrant(role: Role) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """One policy an operation of the project names that the role lacks by default, one it
+    holds and may lose (not locked)."""
+    named = {policy for _, _, policy in APIS[0].operations() if policy and not policies.get(policy).builtin}
+    held = set(policies.defaults_of(role))
+    lacking = sorted(named - held)
+    losable = sorted(named & held - set(conf.locked_grants().get(role, [])))
+    return tuple(lacking[len(lacking) // 2 :][:1]), tuple(losable[len(losable) // 2 :][:1])
+
+
+GRANTED_CASES = [
+    pytest.param(granted_case, id=granted_case.id, marks=pytest.mark.urls(granted_case.target.urlconf))
+    for param in CASES
+    for case in param.values
+    if isinstance(case, Case) and case.role is not None
+    for granted_case in [replace(case, add=regrant(case.role)[0], remove=regrant(case.role)[1])]
+]
 
 
 def fill_path(target: ApiUnderTest, path: str, caller: User | None, spare: User) -> str:
@@ -146,22 +187,33 @@ def test_the_matrix_covers_async_operations() -> None:
     assert kinds == {True, False}
 
 
-@pytest.mark.parametrize("case", CASES)
+def test_every_role_is_regranted() -> None:
+    regranted = [case for param in GRANTED_CASES for case in param.values if isinstance(case, Case)]
+    assert len(regranted) == len(GRANTED_CASES)
+    assert {case.role for case in regranted} == set(Role)
+    assert all(case.remove for case in regranted)
+    assert all(case.add for case in regranted if case.role != Role.ADMIN)
+
+
+@pytest.mark.parametrize("case", CASES + GRANTED_CASES)
 def test_role_by_endpoint(case: Case, db: None) -> None:
     policy = policies.get(case.policy)
     caller = None if case.role is None else UserFactory.create(role=case.role)
     spare = CustomerFactory.create()
     url = fill_path(case.target, case.path, caller, spare)
 
-    response = call(ApiClient(caller), case.method, url)
+    with case.grants():
+        response = call(ApiClient(caller), case.method, url)
+        held = policies.allows(caller, case.policy)
     status = response.status_code
     seen = f"{case.id}: {status} {response.content[:300]!r}"
 
     if caller is None:
         expected_allowed = policy.anonymous
     else:
-        expected_allowed = case.role in policies.roles_for(case.policy)
-        assert policies.allows(caller, case.policy) is expected_allowed
+        by_default = case.role in policies.default_roles_for(case.policy)
+        expected_allowed = (by_default or case.policy in case.add) and case.policy not in case.remove
+        assert held is expected_allowed
 
     if caller is None and not expected_allowed:
         assert status == 401, seen
@@ -202,7 +254,7 @@ def test_openapi_operation_states_its_policy(method: str, path: str, operation: 
     x_policy = operation.get("x-policy")
     assert x_policy, f"{method} {path} has no x-policy"
     policy = policies.get(x_policy["name"])
-    assert x_policy["roles"] == [str(role) for role in policies.roles_for(policy)]
+    assert x_policy["roles"] == [str(role) for role in policies.default_roles_for(policy)]
     assert x_policy["description"] == policy.description
     responses = {str(code) for code in operation["responses"]}
 

@@ -56,3 +56,36 @@ def test_its_roles_and_matrix_are_its_own(answers: dict[str, Any]) -> None:
     assert status == 200 and matrix["roles"] == ["EDITOR", "VIEWER"]
     assert {"name": "notes.write", "description": "Write notes.", "roles": ["EDITOR"]} in matrix["policies"]
     assert answers["x_policy"] == {"name": "notes.write", "description": "Write notes.", "roles": ["EDITOR"]}
+
+
+def test_it_changes_grants_at_run_time(answers: dict[str, Any]) -> None:
+    """Its migrations, its roles, its own locks; the layer answers its refusals itself."""
+    assert answers["viewer_regranted"] == [
+        200,
+        {"role": "VIEWER", "policies": ["notes.read", "notes.write"], "default": False},
+    ]
+    assert answers["viewer_write_regranted"] == [200, {"text": "granted"}]
+    assert answers["viewer_regrants"] == [
+        403,
+        {
+            "detail": "You do not have permission to perform this action: requires 'permissions.manage'.",
+            "code": "permission_denied",
+            "policy": "permissions.manage",
+        },
+    ]
+    assert answers["editor_unlocks"] == [
+        409,
+        {"detail": "EDITOR must keep permissions.manage: these grants are locked.", "code": "grant_locked"},
+    ]
+    assert answers["unknown_role"] == [404, {"detail": "Not found", "code": "not_found"}]
+    assert answers["viewer_reset"] == [
+        200,
+        {"role": "VIEWER", "policies": ["notes.read", "permissions.view"], "default": True},
+    ]
+    status, page = answers["changes"]
+    assert status == 200 and page["count"] == 2
+    assert [(item["role"], item["added"], item["removed"]) for item in page["items"]] == [
+        ("VIEWER", ["permissions.view"], ["notes.write"]),
+        ("VIEWER", ["notes.write"], ["permissions.view"]),
+    ]
+    assert all(item["actor_id"] == 1 for item in page["items"])

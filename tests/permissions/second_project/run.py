@@ -43,6 +43,15 @@ print(
             "viewer_permissions": answer("get", "/api/profile/permissions/", "viewer-key"),
             "matrix": answer("get", "/api/permissions/", "editor-key"),
             "x_policy": schema["paths"]["/api/notes/"]["post"]["x-policy"],
+            "viewer_regranted": answer(
+                "put", "/api/permissions/roles/VIEWER/", "editor-key", {"policies": ["notes.read", "notes.write"]}
+            ),
+            "viewer_write_regranted": answer("post", "/api/notes/", "viewer-key", {"text": "granted"}),
+            "viewer_regrants": answer("put", "/api/permissions/roles/VIEWER/", "viewer-key", {"policies": []}),
+            "editor_unlocks": answer("put", "/api/permissions/roles/EDITOR/", "editor-key", {"policies": []}),
+            "unknown_role": answer("delete", "/api/permissions/roles/ADMIN/", "editor-key"),
+            "viewer_reset": answer("delete", "/api/permissions/roles/VIEWER/", "editor-key"),
+            "changes": answer("get", "/api/permissions/changes/", "editor-key"),
             "nexora_modules": sorted(
                 {name.split(".")[0] for name in sys.modules} & {"accounts", "tasks", "api", "project"}
             ),

@@ -24,3 +24,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 PERMISSIONS_ROLES = "tests.permissions.second_project.notes.roles.Role"
 PERMISSIONS_ROLE_ATTRIBUTE = "kind"
 PERMISSIONS_APIS = ["tests.permissions.second_project.urls.api"]
+# Grants at run time: who changes them, and what an editor always keeps.
+PERMISSIONS_MANAGE_ROLES = ["EDITOR"]
+PERMISSIONS_LOCKED_GRANTS = {"EDITOR": ["permissions.manage"]}
