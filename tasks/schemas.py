@@ -13,7 +13,7 @@ from api.types import BodyDate, BodyId, Id, InputSchema, QueryParams, QueryText,
 from .filters import check_query_schema
 from .models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Task
 
-Title = Annotated[StrictStr, Text(TITLE_MAX_LENGTH, min_length=1)]
+Title = Annotated[StrictStr, Text(TITLE_MAX_LENGTH, min_length=1, trimmed=True)]
 Description = Annotated[StrictStr, Text(DESCRIPTION_MAX_LENGTH)]
 Ordering = Literal["created_at", "-created_at", "due_date", "-due_date", "title", "-title"]
 

@@ -519,6 +519,87 @@ def test_update_validation_is_422_and_changes_nothing(
     assert snapshot(task) == before
 
 
+# --- titles: trimmed of surrounding white space, never blank --------------------------------
+
+#: The 422 of a title with nothing left once trimmed: the same as for "".
+BLANK_TITLE = {
+    "detail": [
+        {
+            "type": "string_too_short",
+            "loc": ["body", "title"],
+            "msg": "String should have at least 1 character",
+            "ctx": {"min_length": 1},
+        }
+    ],
+    "code": "validation_error",
+}
+#: Unicode white space of several kinds: tab, newline, no-break, ideographic and em spaces.
+BLANK_TITLES = ["   ", " ", "\t\n\r", "\u00a0\u3000\u2003", ""]
+
+
+@pytest.mark.parametrize("title", BLANK_TITLES)
+def test_create_blank_title_is_422_and_writes_nothing(customer_client: ApiClient, title: str) -> None:
+    response = customer_client.post(LIST_URL, {"title": title})
+
+    assert response.status_code == 422, response.content
+    assert response.json() == BLANK_TITLE
+    assert Task.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("  x  ", "x"),
+        ("\tBuy  milk\n", "Buy  milk"),  # the white space inside stays
+        ("\u3000Tea\u00a0", "Tea"),
+        (" " * 3 + "x" * 200 + " ", "x" * 200),  # 200 characters once trimmed
+    ],
+)
+def test_create_title_is_stored_trimmed(customer_client: ApiClient, sent: str, stored: str) -> None:
+    response = customer_client.post(LIST_URL, {"title": sent})
+
+    assert response.status_code == 201, response.content
+    task = Task.objects.get()
+    assert task.title == stored
+    assert response.json() == task_json(task)
+
+
+def test_create_title_over_200_characters_once_trimmed_is_422(customer_client: ApiClient) -> None:
+    response = customer_client.post(LIST_URL, {"title": " " + "x" * 201 + " "})
+
+    assert_validation_error(response, ["body", "title"], "string_too_long")
+    assert Task.objects.count() == 0
+
+
+@pytest.mark.parametrize("title", BLANK_TITLES)
+def test_update_blank_title_is_422_and_changes_nothing(client_for: Any, owner: User, task: Task, title: str) -> None:
+    before = snapshot(task)
+
+    response = client_for(owner).patch(task_url(task.pk), {"title": title})
+
+    assert response.status_code == 422, response.content
+    assert response.json() == BLANK_TITLE
+    assert snapshot(task) == before
+
+
+def test_update_title_is_stored_trimmed(client_for: Any, owner: User, task: Task) -> None:
+    response = client_for(owner).patch(task_url(task.pk), {"title": "  Renamed\t"})
+
+    assert response.status_code == 200, response.content
+    assert snapshot(task)["title"] == "Renamed"
+    assert response.json() == task_json(task)
+
+
+def test_update_blank_title_by_the_assignee_is_403_before_422(client_for: Any, assignee: User, task: Task) -> None:
+    """An assignee may not change the title at all: that comes before the title's own 422."""
+    before = snapshot(task)
+
+    response = client_for(assignee).patch(task_url(task.pk), {"title": "   "})
+
+    assert_denied(response, "tasks.change_any")
+    assert snapshot(task) == before
+
+
 # --- delete ----------------------------------------------------------------------------------
 
 
