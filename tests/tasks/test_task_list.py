@@ -16,7 +16,18 @@ from tasks.models import Task
 from tests.assertions import assert_validation_error as shared_assert_validation_error
 
 LIST_URL = "/api/tasks/"
-TASK_KEYS = {"id", "title", "description", "status", "due_date", "owner_id", "assignee_id", "created_at", "updated_at"}
+TASK_KEYS = {
+    "id",
+    "title",
+    "description",
+    "status",
+    "due_date",
+    "owner_id",
+    "assignee_id",
+    "created_at",
+    "updated_at",
+    "can",
+}
 
 
 def get_page(client: ApiClient, **params: Any) -> Any:
