@@ -4,6 +4,7 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
+from accounts import selectors as user_selectors
 from accounts.requests import UserRequest
 from api.errors import raises
 from api.idempotency import idempotent
@@ -16,9 +17,11 @@ from . import selectors, services
 from .errors import AssigneeUnavailable, TaskNotFound
 from .models import Task
 from .policies import TASKS_ASSIGN, TASKS_CHANGE_ANY, TASKS_CHANGE_OWN, TASKS_CREATE, TASKS_DELETE_OWN, TASKS_VIEW_OWN
-from .schemas import TASK_COLUMNS, TaskCreateIn, TaskFilters, TaskOut, TaskUpdateIn
+from .schemas import TASK_COLUMNS, DirectoryFilters, DirectoryUserOut, TaskCreateIn, TaskFilters, TaskOut, TaskUpdateIn
 
 router = Router(tags=["tasks"])
+#: Mounted at /users/ (project/api.py): the people a task can be assigned to.
+users_router = Router(tags=["users"])
 
 
 def task_out(request: UserRequest, task: Task) -> dict[str, object]:
@@ -96,3 +99,15 @@ def delete_task(request: UserRequest, task_id: Id) -> Status[None]:
     task = selectors.task_get_visible_to(user=request.auth, task_id=task_id)
     services.task_delete(actor=request.auth, task=task)
     return Status(204, None)
+
+
+@users_router.get(
+    "/directory/",
+    response=list[DirectoryUserOut],
+    operation_id="users_directory",
+    summary="Active users, to pick an assignee from (the caller included)",
+)
+@requires(TASKS_ASSIGN)
+@paginate(Page)
+def user_directory(request: UserRequest, filters: Query[DirectoryFilters]) -> object:
+    return user_selectors.user_directory(fields=DirectoryUserOut.model_fields, **filters.model_dump())

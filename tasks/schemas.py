@@ -67,6 +67,21 @@ class TaskUpdateIn(InputSchema):
     assignee_id: BodyId | None = None
 
 
+class DirectoryUserOut(RowOut):
+    """An active user, as someone assigning a task picks them."""
+
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+
+
+class DirectoryFilters(QueryParams):
+    search: Annotated[str, QueryText(100)] | None = Field(
+        None, description="A part of the email, the first or the last name, in any case."
+    )
+
+
 # The API's side of tasks.filters.TASK_FILTERS (checked below): the filters, then the ordering.
 class TaskFilters(QueryParams):
     status: Task.Status | None = None
