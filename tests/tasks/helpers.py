@@ -6,6 +6,20 @@ from accounts.models import User
 from accounts.roles import Role
 from tasks.models import Task
 
+#: The keys of a Task in every answer, as the contract lists them.
+TASK_KEYS = {
+    "id",
+    "title",
+    "description",
+    "status",
+    "due_date",
+    "owner_id",
+    "assignee_id",
+    "created_at",
+    "updated_at",
+    "can",
+}
+
 
 def contract_can(user: User, task: Task) -> dict[str, bool]:
     """A task's `can` for `user` as the contract words it, under the default grants: written

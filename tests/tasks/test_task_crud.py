@@ -14,21 +14,9 @@ from nexora_testkit.client import ApiClient
 from nexora_testkit.factories import AdminFactory, CustomerFactory, SellerFactory, TaskFactory, UserFactory
 from tasks.models import Task
 from tests.assertions import assert_validation_error as shared_assert_validation_error
-from tests.tasks.helpers import contract_can
+from tests.tasks.helpers import TASK_KEYS, contract_can
 
 LIST_URL = "/api/tasks/"
-TASK_KEYS = {
-    "id",
-    "title",
-    "description",
-    "status",
-    "due_date",
-    "owner_id",
-    "assignee_id",
-    "created_at",
-    "updated_at",
-    "can",
-}
 NOT_FOUND = {"detail": "Not found", "code": "not_found"}
 MISSING_ID = 987_654_321
 
