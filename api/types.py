@@ -37,24 +37,42 @@ def _no_nul(value: str) -> str:
 
 #: Published in the spec so generated clients and fuzzers know NUL is refused.
 NO_NUL_PATTERN = "^[^\\u0000]*$"
+#: What trimming takes off a text's ends, as a regular expression's character class: Unicode's
+#: White_Space, exactly what pydantic-core's `strip_whitespace` trims (tests/api/test_text_trim.py
+#: checks every code point). Spelled out, not `\s`, which means less in JavaScript and more in Python.
+WHITE_SPACE_CLASS = "\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+#: A text with a character that trimming keeps, and no NUL: what a trimmed text that may not be
+#: empty must match.
+NOT_BLANK_PATTERN = f"^[^\\u0000]*[^\\u0000{WHITE_SPACE_CLASS}][^\\u0000]*$"
 
 
 @dataclass(frozen=True)
 class Text(GroupedMetadata):
     """A JSON string's limits, `Annotated[StrictStr, Text(150)]`: bounded length, no NUL.
+    `trimmed`: white space around it is taken off first, and the lengths count what remains
+    (a title of spaces is then too short, not blank).
 
     Pydantic unpacks it (annotated-types' GroupedMetadata) into its three parts, in order.
     """
 
     max_length: int
     min_length: int = 0
+    trimmed: bool = False
 
     def __iter__(self) -> Iterator[object]:
-        yield StringConstraints(min_length=self.min_length, max_length=self.max_length)
-        yield AfterValidator(_no_nul)
-        yield WithJsonSchema(
-            {"type": "string", "minLength": self.min_length, "maxLength": self.max_length, "pattern": NO_NUL_PATTERN}
+        yield StringConstraints(
+            strip_whitespace=self.trimmed or None, min_length=self.min_length, max_length=self.max_length
         )
+        yield AfterValidator(_no_nul)
+        schema: dict[str, object] = {"type": "string", "minLength": self.min_length, "maxLength": self.max_length}
+        if self.trimmed:
+            schema["pattern"] = NOT_BLANK_PATTERN if self.min_length else NO_NUL_PATTERN
+            schema["description"] = (
+                f"White space around it is trimmed; {self.min_length} to {self.max_length} characters must remain."
+            )
+        else:
+            schema["pattern"] = NO_NUL_PATTERN
+        yield WithJsonSchema(schema)
 
 
 @dataclass(frozen=True)

@@ -31,11 +31,11 @@ def main() -> int:
 
         from accounts.models import User
         from authn.tokens import _access_token, active_user
-        from tasks.schemas import TaskOut
+        from tasks.schemas import TASK_COLUMNS
         from tasks.selectors import task_list_visible_to, task_rows_visible_to
 
         user, token = customer_with_tasks()
-        fields = tuple(TaskOut.model_fields)
+        fields = TASK_COLUMNS
 
         def orm_user() -> object:
             return User.objects.filter(pk=user.pk, is_active=True).first()

@@ -17,6 +17,7 @@ from authn.auth import JWTBearer
 from permissions import ninja as permission_layer
 from permissions.api import router as permissions_router
 from tasks.api import router as tasks_router
+from tasks.api import users_router as task_users_router
 
 from .errors import BEARER_CHALLENGE, BODY_ERRORS, ERRORS, EVERY_OPERATION_ERRORS, QUERY_ERRORS
 from .health import router as health_router
@@ -46,6 +47,8 @@ api.add_router("", auth_router)
 api.add_router("", authn.auth_router)
 api.add_router("/profile/", profile_router)
 api.add_router("/profile/", authn.password_router)
+# Before users_router, whose /users/{user_id}/ would take /users/directory/ (as a 422).
+api.add_router("/users/", task_users_router)
 api.add_router("/users/", users_router)
 api.add_router("/users/", authn.user_sessions_router)
 api.add_router("/sessions/", authn.sessions_router)

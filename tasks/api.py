@@ -4,6 +4,7 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
+from accounts import selectors as user_selectors
 from accounts.requests import UserRequest
 from api.errors import raises
 from api.idempotency import idempotent
@@ -16,9 +17,16 @@ from . import selectors, services
 from .errors import AssigneeUnavailable, TaskNotFound
 from .models import Task
 from .policies import TASKS_ASSIGN, TASKS_CHANGE_ANY, TASKS_CHANGE_OWN, TASKS_CREATE, TASKS_DELETE_OWN, TASKS_VIEW_OWN
-from .schemas import TaskCreateIn, TaskFilters, TaskOut, TaskUpdateIn
+from .schemas import TASK_COLUMNS, DirectoryFilters, DirectoryUserOut, TaskCreateIn, TaskFilters, TaskOut, TaskUpdateIn
 
 router = Router(tags=["tasks"])
+#: Mounted at /users/ (project/api.py): the people a task can be assigned to.
+users_router = Router(tags=["users"])
+
+
+def task_out(request: UserRequest, task: Task) -> dict[str, object]:
+    """The task as TaskOut reads it, with what the caller may do to it now."""
+    return selectors.task_with_abilities(user=request.auth, task=task, fields=TASK_COLUMNS)
 
 
 # Prechecks: what can be refused without valid input is refused first (403, 404, then 422).
@@ -55,22 +63,24 @@ def assignment_allowed(request: UserRequest, path_params: dict[str, object]) -> 
 @paginate(Page)
 def list_tasks(request: UserRequest, filters: Query[TaskFilters]) -> object:
     # Rows, not model instances: the page is only serialized (docs/performance.md).
-    return selectors.task_rows_visible_to(user=request.auth, fields=TaskOut.model_fields, **filters.model_dump())
+    return selectors.task_rows_with_abilities(user=request.auth, fields=TASK_COLUMNS, **filters.model_dump())
 
 
 @router.post("/", response={201: TaskOut}, operation_id="tasks_create", summary="Create a task you own")
 @requires(TASKS_CREATE, also=[TASKS_ASSIGN], precheck=assignment_allowed)
 @raises(AssigneeUnavailable)
 @idempotent
-def create_task(request: UserRequest, payload: TaskCreateIn) -> Status[Task]:
-    return Status(201, services.task_create(owner=request.auth, **payload.model_dump()))
+def create_task(request: UserRequest, payload: TaskCreateIn) -> Status[dict[str, object]]:
+    task = services.task_create(owner=request.auth, **payload.model_dump())
+    return Status(201, task_out(request, task))
 
 
 @router.get("/{task_id}/", response=TaskOut, operation_id="tasks_get", summary="Read a task")
 @requires(TASKS_VIEW_OWN, precheck=task_must_be_visible)
 @raises(TaskNotFound)
 def get_task(request: UserRequest, task_id: Id) -> object:
-    return selectors.task_get_visible_to(user=request.auth, task_id=task_id)
+    task = selectors.task_get_visible_to(user=request.auth, task_id=task_id)
+    return task_out(request, task)
 
 
 @router.patch("/{task_id}/", response=TaskOut, operation_id="tasks_update", summary="Change a task")
@@ -78,7 +88,8 @@ def get_task(request: UserRequest, task_id: Id) -> object:
 @raises(TaskNotFound, AssigneeUnavailable)
 def update_task(request: UserRequest, task_id: Id, payload: TaskUpdateIn) -> object:
     task = selectors.task_get_visible_to(user=request.auth, task_id=task_id)
-    return services.task_update(actor=request.auth, task=task, **payload.model_dump(exclude_unset=True))
+    task = services.task_update(actor=request.auth, task=task, **payload.model_dump(exclude_unset=True))
+    return task_out(request, task)
 
 
 @router.delete("/{task_id}/", response={204: None}, operation_id="tasks_delete", summary="Delete a task")
@@ -88,3 +99,15 @@ def delete_task(request: UserRequest, task_id: Id) -> Status[None]:
     task = selectors.task_get_visible_to(user=request.auth, task_id=task_id)
     services.task_delete(actor=request.auth, task=task)
     return Status(204, None)
+
+
+@users_router.get(
+    "/directory/",
+    response=list[DirectoryUserOut],
+    operation_id="users_directory",
+    summary="Active users, to pick an assignee from (the caller included)",
+)
+@requires(TASKS_ASSIGN)
+@paginate(Page)
+def user_directory(request: UserRequest, filters: Query[DirectoryFilters]) -> object:
+    return user_selectors.user_directory(fields=DirectoryUserOut.model_fields, **filters.model_dump())

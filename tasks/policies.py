@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 
 from accounts.roles import Role
-from permissions.registry import EVERY_ROLE, policies
-from permissions.rules import rule
+from permissions.registry import EVERY_ROLE, Policy, policies
+from permissions.rules import Rule, rule
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -47,3 +47,28 @@ can_change_all_fields = (policies.holds(TASKS_CHANGE_OWN) & is_owner) | policies
 #: Who may change a task's status: the above, or its assignee.
 can_change_status = policies.holds(TASKS_CHANGE_OWN) | policies.holds(TASKS_CHANGE_ANY)
 can_delete = policies.holds(TASKS_DELETE_OWN) | policies.holds(TASKS_DELETE_ANY)
+
+
+def granted(ref: Policy) -> Rule:
+    """The caller's role holds `ref`, whatever the task: the check of an operation's own
+    policy (its `@requires`), which the guard makes before the task is read."""
+    return Rule(lambda user, task: policies.allows(user, ref), f"granted({ref.name})")
+
+
+#: What `Task.can` tells the caller, action by action: the policy the write operation declares
+#: (tasks/api.py, checked by the guard) and the rule its service checks on the task
+#: (tasks/services.py), composed from the very objects above. Each reads the user's role and
+#: the task's owner_id and assignee_id, nothing else: no query.
+TASK_ABILITIES: dict[str, Rule] = {
+    "change": granted(TASKS_CHANGE_OWN) & can_change_all_fields,
+    "change_status": granted(TASKS_CHANGE_OWN) & can_change_status,
+    "delete": granted(TASKS_DELETE_OWN) & can_delete,
+    # Assigning another user is a change of a field other than the status, and tasks.assign.
+    "assign": granted(TASKS_CHANGE_OWN) & can_change_all_fields & granted(TASKS_ASSIGN),
+}
+
+
+def task_abilities(user: User, task: Any) -> dict[str, bool]:
+    """What `user` may do to `task` now ({action: allowed}), for a Task or anything that has
+    its attributes (a list row, `selectors.TaskRow`)."""
+    return {action: rule(user, task) for action, rule in TASK_ABILITIES.items()}

@@ -5,17 +5,28 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import StrictStr
+from pydantic import Field, StrictStr
 
 from api.schemas import RowOut
 from api.types import BodyDate, BodyId, Id, InputSchema, QueryParams, QueryText, Text
 
 from .filters import check_query_schema
 from .models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Task
+from .policies import TASK_ABILITIES
 
-Title = Annotated[StrictStr, Text(TITLE_MAX_LENGTH, min_length=1)]
+Title = Annotated[StrictStr, Text(TITLE_MAX_LENGTH, min_length=1, trimmed=True)]
 Description = Annotated[StrictStr, Text(DESCRIPTION_MAX_LENGTH)]
 Ordering = Literal["created_at", "-created_at", "due_date", "-due_date", "title", "-title"]
+
+
+class TaskCan(RowOut):
+    """What the caller may do to this task now, decided by the rules and grants a write is
+    checked by: a control for an action whose flag is false would be refused."""
+
+    change: bool = Field(description="Change any field (PATCH).")
+    change_status: bool = Field(description="Change the status (PATCH with `status` alone).")
+    delete: bool = Field(description="Delete the task (DELETE).")
+    assign: bool = Field(description="Assign the task to another user (PATCH `assignee_id`).")
 
 
 class TaskOut(RowOut):
@@ -28,6 +39,14 @@ class TaskOut(RowOut):
     assignee_id: int | None
     created_at: datetime
     updated_at: datetime
+    can: TaskCan
+
+
+#: What a TaskOut reads of a task, the columns the list selects: all but `can`, computed.
+TASK_COLUMNS = tuple(name for name in TaskOut.model_fields if name != "can")
+
+if set(TaskCan.model_fields) != set(TASK_ABILITIES):
+    raise TypeError(f"TaskCan's flags {list(TaskCan.model_fields)} are not tasks.policies.TASK_ABILITIES'")
 
 
 class TaskCreateIn(InputSchema):
@@ -46,6 +65,21 @@ class TaskUpdateIn(InputSchema):
     status: Task.Status = None  # type: ignore[assignment]  # absent: unchanged; null is still a 422
     due_date: BodyDate | None = None
     assignee_id: BodyId | None = None
+
+
+class DirectoryUserOut(RowOut):
+    """An active user, as someone assigning a task picks them."""
+
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+
+
+class DirectoryFilters(QueryParams):
+    search: Annotated[str, QueryText(100)] | None = Field(
+        None, description="A part of the email, the first or the last name, in any case."
+    )
 
 
 # The API's side of tasks.filters.TASK_FILTERS (checked below): the filters, then the ordering.

@@ -8,10 +8,13 @@ from contextlib import AbstractContextManager
 import pytest
 from django.test import Client
 
+import tasks.selectors
 from accounts.models import User
 from accounts.roles import Role
+from nexora_testkit.assertions import ACTIONS, assert_can_matches_api
 from nexora_testkit.client import ApiClient, TokenPair
 from nexora_testkit.factories import PASSWORD, RoleChangeFactory, TaskFactory, UserFactory
+from tasks.models import Task
 
 
 @pytest.mark.parametrize(
@@ -77,3 +80,36 @@ def test_granted_fixture_changes_a_role_for_the_block(
         assert "tasks.assign" in inside
         assert customer_client.post("/api/tasks/", body).status_code == 201
     assert customer_client.post("/api/tasks/", body).status_code == 403
+
+
+def test_assert_can_matches_api_as_the_readme_shows(client_for: Callable[[User], ApiClient], customer: User) -> None:
+    task = TaskFactory.create(assignee=customer)
+    before = Task.objects.filter(pk=task.pk).values().get()
+
+    can = assert_can_matches_api(client_for(customer), task.pk)
+
+    assert can == {"change": False, "change_status": True, "delete": False, "assign": False}
+    assert Task.objects.filter(pk=task.pk).values().get() == before  # every attempt undone
+
+
+def test_assert_can_matches_api_on_a_hidden_task(client_for: Callable[[User], ApiClient], customer: User) -> None:
+    task = TaskFactory.create()
+
+    assert assert_can_matches_api(client_for(customer), task.pk) is None
+    assert Task.objects.filter(pk=task.pk).exists()
+
+
+@pytest.mark.parametrize(("claimed", "action"), [(True, "delete"), (False, "change_status")])
+def test_assert_can_matches_api_fails_when_can_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+    client_for: Callable[[User], ApiClient],
+    customer: User,
+    claimed: bool,
+    action: str,
+) -> None:
+    task = TaskFactory.create(assignee=customer)  # the assignee: may change the status, not delete
+    monkeypatch.setattr(tasks.selectors, "task_abilities", lambda user, task: dict.fromkeys(ACTIONS, claimed))
+
+    with pytest.raises(AssertionError, match=f"{action}: can says {claimed}"):
+        assert_can_matches_api(client_for(customer), task.pk, actions=[action])
+    assert Task.objects.filter(pk=task.pk).exists()

@@ -28,10 +28,12 @@ def test_a_page_of_tasks_byte_for_byte(customer: User, customer_client: ApiClien
     expected = (
         '{"items": [{"id": %d, "title": "Caf\\u00e9 \\ud83d\\udcdd \\"quoted\\" back\\\\slash", "description": "", '  # noqa: UP031
         '"status": "todo", "due_date": "2026-12-24", "owner_id": %d, "assignee_id": null, '
-        '"created_at": "2026-12-01T21:45:30.123Z", "updated_at": "2026-12-01T21:45:30.123Z"}, '
+        '"created_at": "2026-12-01T21:45:30.123Z", "updated_at": "2026-12-01T21:45:30.123Z", '
+        '"can": {"change": true, "change_status": true, "delete": true, "assign": false}}, '
         '{"id": %d, "title": "\\u00dcn\\u00efc\\u00f6d\\u00e9 \\u2713", "description": "line\\nbreak\\ttab", '
         '"status": "todo", "due_date": null, "owner_id": %d, "assignee_id": null, '
-        '"created_at": "2026-12-01T21:45:30.123Z", "updated_at": "2026-12-01T21:45:30.123Z"}], "count": 2}'
+        '"created_at": "2026-12-01T21:45:30.123Z", "updated_at": "2026-12-01T21:45:30.123Z", '
+        '"can": {"change": true, "change_status": true, "delete": true, "assign": false}}], "count": 2}'
     ) % (first.pk, customer.pk, second.pk, customer.pk)
     assert response.status_code == 200
     assert response.content == expected.encode("ascii")

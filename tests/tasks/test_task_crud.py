@@ -14,9 +14,9 @@ from nexora_testkit.client import ApiClient
 from nexora_testkit.factories import AdminFactory, CustomerFactory, SellerFactory, TaskFactory, UserFactory
 from tasks.models import Task
 from tests.assertions import assert_validation_error as shared_assert_validation_error
+from tests.tasks.helpers import TASK_KEYS, contract_can
 
 LIST_URL = "/api/tasks/"
-TASK_KEYS = {"id", "title", "description", "status", "due_date", "owner_id", "assignee_id", "created_at", "updated_at"}
 NOT_FOUND = {"detail": "Not found", "code": "not_found"}
 MISSING_ID = 987_654_321
 
@@ -31,8 +31,9 @@ def iso(value: dt.datetime) -> str:
     return text
 
 
-def task_json(task: Task) -> dict[str, Any]:
-    """The exact body the API must answer for `task`, read fresh from the database."""
+def task_json(task: Task, viewer: User | None) -> dict[str, Any]:
+    """The exact body the API must answer `viewer` for `task`, read fresh from the database."""
+    assert viewer is not None
     task.refresh_from_db()
     return {
         "id": task.pk,
@@ -44,6 +45,7 @@ def task_json(task: Task) -> dict[str, Any]:
         "assignee_id": task.assignee_id,
         "created_at": iso(task.created_at),
         "updated_at": iso(task.updated_at),
+        "can": contract_can(viewer, task),
     }
 
 
@@ -82,7 +84,7 @@ def test_create_minimal_defaults_and_owner_is_caller(customer_client: ApiClient,
     body = response.json()
     assert set(body) == TASK_KEYS
     task = Task.objects.get()
-    assert body == task_json(task)
+    assert body == task_json(task, customer)
     assert body["title"] == "Buy milk"
     assert body["description"] == ""
     assert body["status"] == "todo"
@@ -106,7 +108,7 @@ def test_create_with_every_field_assigned_to_self(customer_client: ApiClient, cu
 
     assert response.status_code == 201, response.content
     task = Task.objects.get()
-    assert response.json() == task_json(task)
+    assert response.json() == task_json(task, customer)
     assert (task.title, task.description, task.status, task.due_date, task.owner_id, task.assignee_id) == (
         "Write report",
         "Quarterly numbers",
@@ -144,7 +146,7 @@ def test_create_assigned_to_another_user_needs_tasks_assign(
         assert Task.objects.count() == 0
     else:
         task = Task.objects.get()
-        assert response.json() == task_json(task)
+        assert response.json() == task_json(task, client.user)
         assert client.user is not None and task.owner_id == client.user.pk
         assert task.assignee_id == other.pk
 
@@ -258,7 +260,7 @@ def test_retrieve_by_owner_assignee_and_admin(
 
     assert response.status_code == 200, response.content
     assert set(response.json()) == TASK_KEYS
-    assert response.json() == task_json(task)
+    assert response.json() == task_json(task, user)
 
 
 @pytest.mark.parametrize("who", ["other customer", "seller"])
@@ -324,7 +326,7 @@ def test_update_owner_changes_every_field(client_for: Any, owner: User, task: Ta
     response = client_for(owner).patch(task_url(task.pk), payload)
 
     assert response.status_code == 200, response.content
-    assert response.json() == task_json(task)
+    assert response.json() == task_json(task, owner)
     assert (task.title, task.description, task.status, task.due_date, task.assignee_id, task.owner_id) == (
         "Renamed",
         "New description",
@@ -357,7 +359,7 @@ def test_update_owner_partial_changes_only_what_is_sent(
     response = client_for(owner).patch(task_url(task.pk), changes)
 
     assert response.status_code == 200, response.content
-    assert response.json() == task_json(task)
+    assert response.json() == task_json(task, owner)
     after = snapshot(task)
     assert after[column] == expected
     assert after["updated_at"] > before["updated_at"]
@@ -384,7 +386,7 @@ def test_update_owner_assigning_another_user_needs_tasks_assign(
     client_for: Any, role: str, expected_status: int
 ) -> None:
     factory = {"customer": CustomerFactory, "seller": SellerFactory, "admin": AdminFactory}[role]
-    me = factory()
+    me = factory.create()
     other = CustomerFactory.create()
     task = TaskFactory.create(owner=me)
     before = snapshot(task)
@@ -396,7 +398,7 @@ def test_update_owner_assigning_another_user_needs_tasks_assign(
         assert_denied(response, "tasks.assign")
         assert snapshot(task) == before
     else:
-        assert response.json() == task_json(task)
+        assert response.json() == task_json(task, me)
         assert task.assignee_id == other.pk
 
 
@@ -418,7 +420,7 @@ def test_update_assignee_may_change_status(client_for: Any, assignee: User, task
     response = client_for(assignee).patch(task_url(task.pk), {"status": status})
 
     assert response.status_code == 200, response.content
-    assert response.json() == task_json(task)
+    assert response.json() == task_json(task, assignee)
     after = snapshot(task)
     assert after["status"] == status
     unchanged = set(before) - {"status", "updated_at"}
@@ -462,7 +464,7 @@ def test_update_admin_changes_any_field_of_any_task(client_for: Any, admin: User
     response = client_for(admin).patch(task_url(task.pk), payload)
 
     assert response.status_code == 200, response.content
-    assert response.json() == task_json(task)
+    assert response.json() == task_json(task, admin)
     assert (task.title, task.description, task.status, task.due_date, task.assignee_id, task.owner_id) == (
         "Admin edit",
         "By admin",
@@ -516,6 +518,87 @@ def test_update_validation_is_422_and_changes_nothing(
     response = client_for(owner).patch(task_url(task.pk), payload)
 
     assert_validation_error(response, ["body", field])
+    assert snapshot(task) == before
+
+
+# --- titles: trimmed of surrounding white space, never blank --------------------------------
+
+#: The 422 of a title with nothing left once trimmed: the same as for "".
+BLANK_TITLE = {
+    "detail": [
+        {
+            "type": "string_too_short",
+            "loc": ["body", "title"],
+            "msg": "String should have at least 1 character",
+            "ctx": {"min_length": 1},
+        }
+    ],
+    "code": "validation_error",
+}
+#: Unicode white space of several kinds: tab, newline, no-break, ideographic and em spaces.
+BLANK_TITLES = ["   ", " ", "\t\n\r", "\u00a0\u3000\u2003", ""]
+
+
+@pytest.mark.parametrize("title", BLANK_TITLES)
+def test_create_blank_title_is_422_and_writes_nothing(customer_client: ApiClient, title: str) -> None:
+    response = customer_client.post(LIST_URL, {"title": title})
+
+    assert response.status_code == 422, response.content
+    assert response.json() == BLANK_TITLE
+    assert Task.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("  x  ", "x"),
+        ("\tBuy  milk\n", "Buy  milk"),  # the white space inside stays
+        ("\u3000Tea\u00a0", "Tea"),
+        (" " * 3 + "x" * 200 + " ", "x" * 200),  # 200 characters once trimmed
+    ],
+)
+def test_create_title_is_stored_trimmed(customer_client: ApiClient, sent: str, stored: str) -> None:
+    response = customer_client.post(LIST_URL, {"title": sent})
+
+    assert response.status_code == 201, response.content
+    task = Task.objects.get()
+    assert task.title == stored
+    assert response.json() == task_json(task, customer_client.user)
+
+
+def test_create_title_over_200_characters_once_trimmed_is_422(customer_client: ApiClient) -> None:
+    response = customer_client.post(LIST_URL, {"title": " " + "x" * 201 + " "})
+
+    assert_validation_error(response, ["body", "title"], "string_too_long")
+    assert Task.objects.count() == 0
+
+
+@pytest.mark.parametrize("title", BLANK_TITLES)
+def test_update_blank_title_is_422_and_changes_nothing(client_for: Any, owner: User, task: Task, title: str) -> None:
+    before = snapshot(task)
+
+    response = client_for(owner).patch(task_url(task.pk), {"title": title})
+
+    assert response.status_code == 422, response.content
+    assert response.json() == BLANK_TITLE
+    assert snapshot(task) == before
+
+
+def test_update_title_is_stored_trimmed(client_for: Any, owner: User, task: Task) -> None:
+    response = client_for(owner).patch(task_url(task.pk), {"title": "  Renamed\t"})
+
+    assert response.status_code == 200, response.content
+    assert snapshot(task)["title"] == "Renamed"
+    assert response.json() == task_json(task, owner)
+
+
+def test_update_blank_title_by_the_assignee_is_403_before_422(client_for: Any, assignee: User, task: Task) -> None:
+    """An assignee may not change the title at all: that comes before the title's own 422."""
+    before = snapshot(task)
+
+    response = client_for(assignee).patch(task_url(task.pk), {"title": "   "})
+
+    assert_denied(response, "tasks.change_any")
     assert snapshot(task) == before
 
 

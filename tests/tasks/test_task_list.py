@@ -14,9 +14,9 @@ from nexora_testkit.client import ApiClient
 from nexora_testkit.factories import CustomerFactory, SellerFactory, TaskFactory
 from tasks.models import Task
 from tests.assertions import assert_validation_error as shared_assert_validation_error
+from tests.tasks.helpers import TASK_KEYS
 
 LIST_URL = "/api/tasks/"
-TASK_KEYS = {"id", "title", "description", "status", "due_date", "owner_id", "assignee_id", "created_at", "updated_at"}
 
 
 def get_page(client: ApiClient, **params: Any) -> Any:
