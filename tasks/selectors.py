@@ -83,9 +83,10 @@ def _prepare(shape: _Shape) -> PreparedList:
 
     def build(stand_ins: Mapping[str, Any]) -> QuerySet[Any]:
         # The rules see the shape's role and the stand-in id, and nothing else of a user
-        # (a User is always authenticated): what else they read refuses the shape.
+        # (a User is always authenticated, and one with a shape is active: an inactive one
+        # holds nothing): what else they read refuses the shape.
         user_id = stand_ins["user_id"]
-        user = StandInPrincipal(pk=user_id, id=user_id, role=shape.role, is_authenticated=True)
+        user = StandInPrincipal(pk=user_id, id=user_id, role=shape.role, is_authenticated=True, is_active=True)
         if tuple(policies.allows(user, ref) for ref in LIST_POLICIES) != shape.held:
             raise NotPreparable("the role's grants changed while preparing")
         given = {name: stand_ins[name] for name in shape.given}

@@ -17,6 +17,7 @@ DENIED_WRITE = {
     "detail": "You do not have permission to perform this action: requires 'notes.write'.",
     "code": "permission_denied",
     "policy": "notes.write",
+    "reason": "role",
 }
 
 
