@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from ninja import Schema
 
 from . import conf
+from .exceptions import Reason
+from .registry import GrantedBy
 
 if TYPE_CHECKING:
     RoleName = str
@@ -28,3 +30,14 @@ class MatrixOut(Schema):
 class HeldPermissionsOut(Schema):
     role: RoleName
     permissions: list[str]
+
+
+class VerdictOut(Schema):
+    """May the user act under the policy (on the object), and why: the verdict the API decides with."""
+
+    allowed: bool
+    policy: str
+    role: RoleName | None
+    reason: Reason | None
+    granted_by: GrantedBy | None
+    rule: str | None

@@ -10,10 +10,10 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from api.prepared import NotPreparable, OrmRows, PreparedList, PreparedRows, PreparedShapes, StandInPrincipal
-from permissions.registry import policies
+from permissions.registry import Verdict, policies
 from permissions.rules import Rule
 
-from .errors import TaskNotFound
+from .errors import TaskNotFound, UnknownPolicyName
 from .filters import BY_NAME, given_filters
 from .models import Task
 from .policies import TASKS_VIEW_ANY, TASKS_VIEW_OWN, can_view
@@ -111,3 +111,15 @@ def task_get_visible_to(*, user: User, task_id: int) -> Task:
     if task is None or not can_view(user, task):
         raise TaskNotFound()
     return task
+
+
+def explain(*, user: User, policy: str, task_id: int | None = None) -> Verdict:
+    """The verdict a request of `user` would get under `policy` (on the task, as stored,
+    whoever may see it): `policies.evaluate`, the check the guard and the services make.
+    TaskNotFound for an unknown task, then UnknownPolicyName for an unknown policy."""
+    task = None if task_id is None else Task.objects.filter(pk=task_id).first()
+    if task_id is not None and task is None:
+        raise TaskNotFound()
+    if policy not in policies:
+        raise UnknownPolicyName()
+    return policies.evaluate(user, policy) if task is None else policies.evaluate(user, policy, task)
