@@ -1,9 +1,10 @@
 """The policy registry: which roles hold which named policy, and on which objects.
 
 Apps register their policies in their own `policies.py` (discovered at start-up, like
-`admin.py`); a deployment may re-grant roles from settings. A check is one dictionary
-look-up plus the policy's object rule: no query of its own, because the role comes from
-the user row that authentication already loaded.
+`admin.py`); a deployment may re-grant roles from settings. Every check is `evaluate`,
+whose Verdict also says why (the 403's `reason`, explain's answer): dictionary look-ups
+plus the policy's object rule, no query of its own, because the role comes from the user
+row that authentication already loaded.
 """
 
 from __future__ import annotations
