@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.core.exceptions import ImproperlyConfigured
+
+#: Why a check refused: the user's role does not hold the policy (`role`), the role holds
+#: it but the policy's object rule refused this object (`object`), or the user is not
+#: active (`inactive`: never a 403, the guard treats such a user as not authenticated).
+Reason = Literal["role", "object", "inactive"]
 
 
 class PolicyDenied(Exception):
-    """The caller is authenticated but does not hold `policy` (for this object)."""
+    """The caller is authenticated but does not hold `policy` (for this object), for `reason`."""
 
-    def __init__(self, policy: str) -> None:
+    def __init__(self, policy: str, reason: Reason = "role") -> None:
         self.policy = policy
+        self.reason = reason
         super().__init__(f"You do not have permission to perform this action: requires '{policy}'.")
 
 

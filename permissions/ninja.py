@@ -11,9 +11,11 @@ For every operation of the API, once its routers are bound:
 - the policy, its roles and the 401/403 answers are written into its OpenAPI operation.
 
 The 401 and 403 answers are JSON with a stable `code` (`not_authenticated`,
-`permission_denied`); a 403 also names the `policy` it lacked. So are the refusals of the
-grant endpoints (`permissions.api`): 404 `not_found` for an unknown role, 409
-`grant_locked` for a change that takes a locked grant.
+`permission_denied`); a 403 also names the `policy` it lacked and the `reason` (`role`:
+the caller's role does not hold it; `object`: a service checked it on an object whose
+rule refused). A user who is not active is answered 401, as Django's own authentication
+backends refuse one. So are the refusals of the grant endpoints (`permissions.api`): 404
+`not_found` for an unknown role, 409 `grant_locked` for a change that takes a locked grant.
 
 Before the check, the guard makes the process's grants current for the caller
 (`policies.observe`): free when the user row carried the grants version.
@@ -71,7 +73,7 @@ def install(api: NinjaAPI, *, www_authenticate: str = "Bearer") -> None:
         return response
 
     def denied(request: HttpRequest, exc: PolicyDenied) -> HttpResponse:
-        body = {"detail": str(exc), "code": PERMISSION_DENIED, "policy": exc.policy}
+        body = {"detail": str(exc), "code": PERMISSION_DENIED, "policy": exc.policy, "reason": exc.reason}
         return api.create_response(request, body, status=403)
 
     on_bind(api, bind)
@@ -91,10 +93,15 @@ def bound_operations(api: NinjaAPI) -> list[Operation]:
 
 
 def enforce(policy: str | None, user: Any) -> None:
-    """Raise PolicyDenied unless `user` holds the declared, registered policy."""
+    """Raise PolicyDenied unless `user` holds the declared, registered policy (and
+    AuthenticationError for an inactive user: nobody to authorize)."""
     if policy is None or policy not in policies:
         raise PolicyDenied(policy or UNDECLARED)
-    policies.require(user, policy)
+    verdict = policies.evaluate(user, policy)
+    if verdict.reason == "inactive":
+        raise AuthenticationError()
+    if not verdict.allowed:
+        raise verdict.denial()
 
 
 class PolicyGuard:
@@ -180,7 +187,8 @@ def document(operation: Operation, name: str, also: tuple[str, ...] = ()) -> Non
     who = "anyone, no token needed" if policy.anonymous else f"roles {', '.join(roles)}"
     line = f"**Policy:** `{policy.name}`: {policy.description} Granted to {who}."
     if also:
-        line += " Also checks " + ", ".join(f"`{other}`" for other in also) + " on what it touches."
+        named = ("it" if other == policy.name else f"`{other}`" for other in also)
+        line += " Also checks " + ", ".join(named) + " on what it touches."
     operation.description = f"{operation.description}\n\n{line}" if operation.description else line
     extra = dict(operation.openapi_extra or {})
     extra["x-policy"] = {"name": policy.name, "description": policy.description, "roles": roles}
@@ -189,16 +197,27 @@ def document(operation: Operation, name: str, also: tuple[str, ...] = ()) -> Non
         add_error_response(
             responses, 401, NOT_AUTHENTICATED, "no valid access token (missing, malformed, expired or revoked)."
         )
-    denied = ([] if policy.anonymous or policy.builtin else [policy.name]) + list(also)
+    own = [] if policy.anonymous or policy.builtin else [policy.name]
+    denied = own + [other for other in also if other not in own]
     if denied:
         add_error_response(
             responses,
             403,
             PERMISSION_DENIED,
-            "the caller lacks the policy named in `policy`.",
-            extra={"policy": {"type": "string", "enum": denied}},
+            "the caller lacks the policy named in `policy`, for the `reason` given.",
+            extra={
+                "policy": {"type": "string", "enum": denied},
+                "reason": {"type": "string", "enum": denial_reasons(also)},
+            },
         )
     operation.openapi_extra = extra
+
+
+def denial_reasons(also: Sequence[str]) -> list[str]:
+    """The reasons a 403 of an operation can give: `role` (the guard, or a service's check
+    of a policy without an object rule), and `object` once its service checks a policy
+    that has an object rule (`also`) on what it touches."""
+    return ["role", "object"] if any(policies.get(other).rule is not None for other in also) else ["role"]
 
 
 def _refusal(operation: Operation, name: str | None) -> Callable[..., Any]:

@@ -3,9 +3,10 @@
 Apps register their policies in their own `policies.py` (discovered at start-up, like
 `admin.py`); a deployment may re-grant roles from settings; that is the default matrix.
 At run time a stored set (`permissions.models.RoleGrants`) replaces one role's defaults.
-A check is one dictionary look-up plus the policy's object rule: no query of its own,
-because the role comes from the user row that authentication already loaded, and so does
-the grants version (`observe`): the stored sets are read again only when it moved.
+Every check is `evaluate`, whose Verdict also says why (the 403's `reason`, explain's
+answer): dictionary look-ups plus the policy's object rule, no query of its own, because
+the role comes from the user row that authentication already loaded, and so does the
+grants version (`observe`): the stored sets are read again only when it moved.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 
 from . import conf
-from .exceptions import AlreadyRegistered, PolicyDenied, UnknownPolicy, UnknownRole
+from .exceptions import AlreadyRegistered, PolicyDenied, Reason, UnknownPolicy, UnknownRole
 from .rules import Rule
 
 #: The attribute of an authenticated user that carries the grants version read with it
@@ -93,6 +94,33 @@ class _Granted:
     stored: Mapping[str, frozenset[str]]
     #: policy -> the roles holding it now: the defaults, each stored role's set in place of its own.
     grants: Mapping[str, frozenset[str]]
+
+
+#: How a role holds a policy: through the code's registered default, or through a grant
+#: of this deployment that the defaults do not make.
+GrantedBy = Literal["default", "grant"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One check's answer and why: what a 403 names, and what explain shows.
+
+    `rule` is the name of the object rule that decided (None when no rule was asked:
+    no object given, the policy has none, or the check stopped before it).
+    """
+
+    allowed: bool
+    policy: str
+    role: str | None
+    reason: Reason | None = None
+    granted_by: GrantedBy | None = None
+    rule: str | None = None
+
+    def denial(self) -> PolicyDenied:
+        """The PolicyDenied this refusal raises."""
+        if self.reason is None:
+            raise ValueError(f"{self.policy} was allowed: there is nothing to deny.")
+        return PolicyDenied(self.policy, self.reason)
 
 
 class PolicyRegistry:
@@ -254,21 +282,34 @@ class PolicyRegistry:
 
     # --- checking ------------------------------------------------------------------------
 
+    def evaluate(self, user: Any, ref: PolicyRef, obj: Any = _NO_OBJECT) -> Verdict:
+        """The one check everything uses (the guard, services, explain): does `user` hold
+        the policy and, given an object, pass its object rule? And why."""
+        policy = self.get(ref)
+        if user is None or not getattr(user, "is_authenticated", False):
+            if policy.anonymous:
+                return Verdict(True, policy.name, None, granted_by="default")
+            return Verdict(False, policy.name, None, "role")
+        role = conf.role_of(user)
+        granted_by = self._granted_by(policy.name, role)
+        if not getattr(user, "is_active", True):
+            return Verdict(False, policy.name, role, "inactive", granted_by)
+        if granted_by is None:
+            return Verdict(False, policy.name, role, "role")
+        if obj is _NO_OBJECT or policy.rule is None:
+            return Verdict(True, policy.name, role, granted_by=granted_by)
+        passed = policy.rule(user, obj)
+        return Verdict(passed, policy.name, role, None if passed else "object", granted_by, policy.rule.name)
+
     def allows(self, user: Any, ref: PolicyRef, obj: Any = _NO_OBJECT) -> bool:
         """Does `user` hold the policy (and, given an object, pass its object rule)?"""
-        name = policy_name(ref)
-        if user is None or not getattr(user, "is_authenticated", False):
-            return self.get(name).anonymous
-        if conf.role_of(user) not in self._grant(name):
-            return False
-        if obj is _NO_OBJECT:
-            return True
-        rule = self._policies[name].rule
-        return rule is None or rule(user, obj)
+        return self.evaluate(user, ref, obj).allowed
 
     def require(self, user: Any, ref: PolicyRef, obj: Any = _NO_OBJECT) -> None:
-        if not self.allows(user, ref, obj):
-            raise PolicyDenied(policy_name(ref))
+        """Raise PolicyDenied, with the verdict's reason, unless `allows(user, ref, obj)`."""
+        verdict = self.evaluate(user, ref, obj)
+        if not verdict.allowed:
+            raise verdict.denial()
 
     def holds(self, ref: PolicyRef) -> Rule:
         """The policy as a Rule, so policies compose: `holds(a) | holds(b)`."""
@@ -291,6 +332,14 @@ class PolicyRegistry:
                 return Q()
             admitted = q if admitted is None else admitted | q
         return admitted
+
+    def _granted_by(self, name: str, role: str | None) -> GrantedBy | None:
+        """How `role` holds the policy now: by the code's registered default, by a grant of
+        this deployment the code does not make (a settings override, or a set stored at run
+        time), or not at all."""
+        if role is None or role not in self._grant(name):
+            return None
+        return "default" if role in self._policies[name].roles else "grant"
 
     def _grant(self, name: str) -> frozenset[str]:
         try:

@@ -9,7 +9,8 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict, StrictStr
 
 from . import conf
-from .registry import policies
+from .exceptions import Reason
+from .registry import GrantedBy, policies
 
 if TYPE_CHECKING:
     RoleName = str
@@ -69,3 +70,14 @@ class GrantChangeOut(Schema):
     added: list[str]
     removed: list[str]
     at: datetime
+
+
+class VerdictOut(Schema):
+    """May the user act under the policy (on the object), and why: the verdict the API decides with."""
+
+    allowed: bool
+    policy: str
+    role: RoleName | None
+    reason: Reason | None
+    granted_by: GrantedBy | None
+    rule: str | None

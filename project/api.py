@@ -18,6 +18,7 @@ from permissions import ninja as permission_layer
 from permissions.api import router as permissions_router
 from tasks.api import router as tasks_router
 from tasks.api import users_router as task_users_router
+from tasks.explain import router as explain_router
 
 from .errors import BEARER_CHALLENGE, BODY_ERRORS, ERRORS, EVERY_OPERATION_ERRORS, QUERY_ERRORS
 from .health import router as health_router
@@ -53,5 +54,6 @@ api.add_router("/users/", users_router)
 api.add_router("/users/", authn.user_sessions_router)
 api.add_router("/sessions/", authn.sessions_router)
 api.add_router("", permissions_router)
+api.add_router("/permissions/explain/", explain_router)
 api.add_router("/tasks/", tasks_router)
 api.add_router("", health_router)

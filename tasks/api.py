@@ -93,7 +93,7 @@ def update_task(request: UserRequest, task_id: Id, payload: TaskUpdateIn) -> obj
 
 
 @router.delete("/{task_id}/", response={204: None}, operation_id="tasks_delete", summary="Delete a task")
-@requires(TASKS_DELETE_OWN, precheck=task_must_be_visible)
+@requires(TASKS_DELETE_OWN, also=[TASKS_DELETE_OWN], precheck=task_must_be_visible)
 @raises(TaskNotFound)
 def delete_task(request: UserRequest, task_id: Id) -> Status[None]:
     task = selectors.task_get_visible_to(user=request.auth, task_id=task_id)

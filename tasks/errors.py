@@ -16,3 +16,13 @@ class AssigneeUnavailable(RejectedValue):
 
     def __init__(self) -> None:
         super().__init__("assignee_id", "No active user has this id.")
+
+
+class UnknownPolicyName(RejectedValue):
+    """A policy name, asked about in a query, that no app registered."""
+
+    source = "query"
+    kind = "unknown_policy"
+
+    def __init__(self) -> None:
+        super().__init__("policy", "No policy has this name.")

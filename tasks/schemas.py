@@ -91,3 +91,11 @@ class TaskFilters(QueryParams):
 
 
 check_query_schema(TaskFilters)
+
+
+class ExplainQuery(QueryParams):
+    user_id: Annotated[Id, Field(description="The user whose verdict to explain (any user, active or not).")]
+    policy: Annotated[str, QueryText(100), Field(description="A policy name, e.g. `tasks.delete_own`.")]
+    task_id: Annotated[
+        Id | None, Field(description="A task to check the policy's object rule on; without one, the role decides.")
+    ] = None

@@ -10,10 +10,10 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from api.prepared import NotPreparable, OrmRows, PreparedList, PreparedRows, PreparedShapes, StandInPrincipal
-from permissions.registry import policies
+from permissions.registry import Verdict, policies
 from permissions.rules import Rule
 
-from .errors import TaskNotFound
+from .errors import TaskNotFound, UnknownPolicyName
 from .filters import BY_NAME, given_filters
 from .models import Task
 from .policies import TASKS_VIEW_ANY, TASKS_VIEW_OWN, can_view, task_abilities
@@ -83,9 +83,10 @@ def _prepare(shape: _Shape) -> PreparedList:
 
     def build(stand_ins: Mapping[str, Any]) -> QuerySet[Any]:
         # The rules see the shape's role and the stand-in id, and nothing else of a user
-        # (a User is always authenticated): what else they read refuses the shape.
+        # (a User is always authenticated, and one with a shape is active: an inactive one
+        # holds nothing): what else they read refuses the shape.
         user_id = stand_ins["user_id"]
-        user = StandInPrincipal(pk=user_id, id=user_id, role=shape.role, is_authenticated=True)
+        user = StandInPrincipal(pk=user_id, id=user_id, role=shape.role, is_authenticated=True, is_active=True)
         if tuple(policies.allows(user, ref) for ref in LIST_POLICIES) != shape.held:
             raise NotPreparable("the role's grants changed while preparing")
         given = {name: stand_ins[name] for name in shape.given}
@@ -157,3 +158,15 @@ def task_get_visible_to(*, user: User, task_id: int) -> Task:
     if task is None or not can_view(user, task):
         raise TaskNotFound()
     return task
+
+
+def explain(*, user: User, policy: str, task_id: int | None = None) -> Verdict:
+    """The verdict a request of `user` would get under `policy` (on the task, as stored,
+    whoever may see it): `policies.evaluate`, the check the guard and the services make.
+    TaskNotFound for an unknown task, then UnknownPolicyName for an unknown policy."""
+    task = None if task_id is None else Task.objects.filter(pk=task_id).first()
+    if task_id is not None and task is None:
+        raise TaskNotFound()
+    if policy not in policies:
+        raise UnknownPolicyName()
+    return policies.evaluate(user, policy) if task is None else policies.evaluate(user, policy, task)

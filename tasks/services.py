@@ -8,7 +8,6 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import User
-from permissions.exceptions import PolicyDenied
 from permissions.registry import policies
 
 from .errors import AssigneeUnavailable
@@ -30,12 +29,11 @@ def authorize_assignment(*, actor: User, assignee_id: object, current_id: int | 
 
 
 def authorize_update(*, actor: User, task: Task, fields: set[str], assignee_id: object = None) -> None:
-    """The owner (or tasks.change_any) may change any field, the assignee only `status`."""
-    if fields <= {"status"}:
-        if not can_change_status(actor, task):
-            raise PolicyDenied(TASKS_CHANGE_ANY.name)
-    elif not can_change_all_fields(actor, task):
-        raise PolicyDenied(TASKS_CHANGE_ANY.name)
+    """The owner (or tasks.change_any) may change any field, the assignee only `status`;
+    anyone else is refused in the name of tasks.change_any, which would let them."""
+    allowed = can_change_status if fields <= {"status"} else can_change_all_fields
+    if not allowed(actor, task):
+        raise policies.evaluate(actor, TASKS_CHANGE_ANY, task).denial()
     if "assignee_id" in fields:
         authorize_assignment(actor=actor, assignee_id=assignee_id, current_id=task.assignee_id)
 
@@ -89,6 +87,8 @@ def task_update(*, actor: User, task: Task, **changes: Any) -> Task:
 
 
 def task_delete(*, actor: User, task: Task) -> None:
+    """The owner (or tasks.delete_any) deletes; anyone else is refused in the name of
+    tasks.delete_own, whose verdict says why (an assignee: its object rule)."""
     if not can_delete(actor, task):
-        raise PolicyDenied(TASKS_DELETE_OWN.name)
+        raise policies.evaluate(actor, TASKS_DELETE_OWN, task).denial()
     Task.objects.filter(pk=task.pk).delete()

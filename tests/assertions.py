@@ -42,6 +42,21 @@ def assert_validation_error(response: Response, *locs: Sequence[str | int]) -> l
     return errors
 
 
+def denied(policy: str, reason: str = "role") -> dict[str, str]:
+    """The exact body of a 403 from the policy layer: the policy at stake and why it refused."""
+    return {
+        "detail": f"You do not have permission to perform this action: requires '{policy}'.",
+        "code": "permission_denied",
+        "policy": policy,
+        "reason": reason,
+    }
+
+
+def assert_denied(response: Response, policy: str, reason: str = "role") -> None:
+    """A 403 from the policy layer naming `policy`, for `reason`."""
+    assert assert_json(response, 403) == denied(policy, reason)
+
+
 def assert_error(response: Response, status: int, code: str, **expected: Any) -> dict[str, Any]:
     """An error answer: the status, exactly `detail` (a text) and `code`, plus any `expected` keys."""
     body = assert_json(response, status)

@@ -52,11 +52,12 @@ CODE_OF_STATUS = {
 
 def assert_detail(response: Response, status: int, detail: str | None = None, code: str | None = None) -> str:
     """An error body: exactly `detail` (that message, if given) and `code` (that one, or the
-    status's usual one), plus `policy` on a policy 403."""
+    status's usual one), plus `policy` and `reason` on a policy 403 (`tests.assertions.assert_denied`
+    checks those)."""
     body = assert_json(response, status)
     expected_code = code or CODE_OF_STATUS.get(status)
     assert set(body) == (
-        {"detail", "code", "policy"} if body.get("code") == "permission_denied" else {"detail", "code"}
+        {"detail", "code", "policy", "reason"} if body.get("code") == "permission_denied" else {"detail", "code"}
     ), body
     assert isinstance(body["detail"], str) and body["detail"], body
     if expected_code is not None:

@@ -24,7 +24,7 @@ from nexora_testkit.client import ApiClient
 from nexora_testkit.factories import CustomerFactory, TaskFactory
 from project.api import api
 from tasks.models import Task
-from tests.assertions import assert_error, assert_json
+from tests.assertions import assert_denied, assert_json
 from tests.body_parses import parses_of
 
 DEPTHS = [1_000, 5_000]
@@ -112,7 +112,7 @@ def test_the_assignee_precheck_answers_403_from_the_one_reading(customer: User, 
     with parses_of(body) as parses:
         response = ApiClient(customer).generic(method, url, body, content_type="application/json")
 
-    assert_error(response, 403, "permission_denied", policy="tasks.assign")
+    assert_denied(response, "tasks.assign")
     assert parses.count == 1
     assert list(Task.objects.values_list("pk", flat=True)) == [task.pk]
     assert Task.objects.get().assignee_id is None

@@ -16,6 +16,7 @@ from authn.models import LoginSession
 from nexora_testkit.client import ApiClient
 from nexora_testkit.factories import PASSWORD, CustomerFactory
 from tests.accounts.helpers import TOKEN_INVALID, assert_json
+from tests.assertions import assert_denied
 
 SESSION_KEYS = {"id", "created_at", "last_used_at", "expires_at", "user_agent", "ip", "current"}
 
@@ -161,7 +162,7 @@ def test_a_customer_may_not_see_or_end_anothers_sessions(customer_client: ApiCli
     response = getattr(customer_client, method)(f"/api/users/{other.pk}/sessions/")
 
     policy = "users.view" if method == "get" else "users.change"
-    assert (response.status_code, response.json()["policy"]) == (403, policy)
+    assert_denied(response, policy)
     assert LoginSession.objects.filter(user=other, ended_at__isnull=True).count() == 1
 
 

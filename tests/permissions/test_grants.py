@@ -23,6 +23,7 @@ DENIED_MANAGE = {
     "detail": "You do not have permission to perform this action: requires 'permissions.manage'.",
     "code": "permission_denied",
     "policy": "permissions.manage",
+    "reason": "role",
 }
 LOCKED = ["permissions.manage", "permissions.view", "users.change_role"]
 
@@ -66,6 +67,7 @@ def test_the_change_holds_on_the_next_request(admin_client: ApiClient) -> None:
         "detail": "You do not have permission to perform this action: requires 'tasks.assign'.",
         "code": "permission_denied",
         "policy": "tasks.assign",
+        "reason": "role",
     }
     held = ApiClient(seller).get("/api/profile/permissions/")
     assert assert_json(held, 200) == {"role": "SELLER", "permissions": seller_set_without_assign()}

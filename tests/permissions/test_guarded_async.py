@@ -15,7 +15,7 @@ from accounts.models import User
 from nexora_testkit.client import ApiClient, auth_header
 from nexora_testkit.factories import AdminFactory, CustomerFactory, TaskFactory
 from tasks.models import Task
-from tests.assertions import assert_validation_error
+from tests.assertions import assert_validation_error, denied
 from tests.permissions import guarded_api
 
 pytestmark = pytest.mark.urls("tests.permissions.guarded_api")
@@ -24,14 +24,6 @@ KINDS = ["sync", "async"]
 #: Mount point of the API authenticating with JWTBearer, and of the one with AsyncJWTBearer.
 MOUNTS = ["/guarded/", "/guarded-async-auth/"]
 MISSING_ID = 987654321
-
-
-def denied(policy: str) -> dict[str, str]:
-    return {
-        "detail": f"You do not have permission to perform this action: requires '{policy}'.",
-        "code": "permission_denied",
-        "policy": policy,
-    }
 
 
 NOT_AUTHENTICATED = {

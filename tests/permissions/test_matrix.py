@@ -37,6 +37,7 @@ from permissions.ninja import bound_operations
 from permissions.policies import AUTHENTICATED
 from permissions.registry import policies
 from project.api import api
+from tests.assertions import denied
 from tests.permissions import guarded_api
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -220,11 +221,7 @@ def test_role_by_endpoint(case: Case, db: None) -> None:
         assert response.headers["WWW-Authenticate"].startswith("Bearer"), seen
     elif not expected_allowed:
         assert status == 403, seen
-        assert response.json() == {
-            "detail": f"You do not have permission to perform this action: requires '{case.policy}'.",
-            "code": "permission_denied",
-            "policy": case.policy,
-        }, seen
+        assert response.json() == denied(case.policy, "role"), seen
     else:
         assert status != 401, seen
         if status == 403:

@@ -17,6 +17,7 @@ DENIED_WRITE = {
     "detail": "You do not have permission to perform this action: requires 'notes.write'.",
     "code": "permission_denied",
     "policy": "notes.write",
+    "reason": "role",
 }
 
 
@@ -71,6 +72,7 @@ def test_it_changes_grants_at_run_time(answers: dict[str, Any]) -> None:
             "detail": "You do not have permission to perform this action: requires 'permissions.manage'.",
             "code": "permission_denied",
             "policy": "permissions.manage",
+            "reason": "role",
         },
     ]
     assert answers["editor_unlocks"] == [

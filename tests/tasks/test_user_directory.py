@@ -97,6 +97,7 @@ def test_a_customer_is_refused(customer_client: ApiClient, people: dict[str, Use
         "detail": "You do not have permission to perform this action: requires 'tasks.assign'.",
         "code": "permission_denied",
         "policy": "tasks.assign",
+        "reason": "role",
     }
 
 
