@@ -42,6 +42,7 @@ from .schemas import (
     RegisterIn,
     RoleChangeOut,
     RoleIn,
+    SecurityEventOut,
     UserCreateIn,
     UserFilters,
     UserOut,
@@ -165,6 +166,18 @@ def delete_profile(request: UserRequest, payload: AccountDeleteIn) -> Status[Non
     return Status(204, None)
 
 
+@profile_router.get(
+    "/security-events/",
+    response=list[SecurityEventOut],
+    operation_id="profile_security_events",
+    summary="Your security events, newest first",
+)
+@requires(AUTHENTICATED)
+@paginate(Page)
+def list_own_security_events(request: UserRequest) -> object:
+    return selectors.security_events(user=request.auth)
+
+
 @profile_router.post(
     "/email/",
     response={202: AcceptedOut},
@@ -252,3 +265,16 @@ def set_role(request: UserRequest, user_id: Id, payload: RoleIn) -> object:
 @paginate(Page)
 def role_history(request: HttpRequest, user_id: Id) -> object:
     return selectors.role_history(user=selectors.user_get(user_id=user_id))
+
+
+@users_router.get(
+    "/{user_id}/security-events/",
+    response=list[SecurityEventOut],
+    operation_id="users_security_events",
+    summary="A user's security events, newest first",
+)
+@requires(USERS_VIEW, precheck=user_must_exist)
+@raises(UserNotFound)
+@paginate(Page)
+def list_user_security_events(request: HttpRequest, user_id: Id) -> object:
+    return selectors.security_events(user=selectors.user_get(user_id=user_id))

@@ -12,9 +12,9 @@ from django.http import HttpRequest
 
 from permissions.registry import policies
 
-from . import links, notifications, services
+from . import links, notifications, security_events, services
 from .errors import EmailTaken, InvalidLink
-from .models import RoleChange, User
+from .models import RoleChange, SecurityEventType, User
 from .policies import USERS_CHANGE_ROLE
 from .roles import Role
 from .throttling import count_mail_request, count_reset_request
@@ -63,6 +63,7 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> None:
         user.email_verified = True
         user.save(update_fields=["password", "email_verified"])
         services.tokens_revoke_all(user=user)
+        security_events.record(user, SecurityEventType.PASSWORD_RESET)
     audit.info("password reset", extra={"event": "password_reset", "user_id": user.pk})
 
 
@@ -118,12 +119,20 @@ def email_change_confirm(*, token: str) -> User:
         change.check_current(user)
         if User.objects.filter(email=change.new_email).exists():
             raise EmailTaken()
+        old_email = user.email
         user.email, user.email_verified = change.new_email, True
         try:
             with transaction.atomic():
                 user.save(update_fields=["email", "email_verified"])
         except IntegrityError:  # taken by a concurrent sign-up or change
             raise EmailTaken() from None
+        # The domains only: enough to see an account moved to a stranger's mail provider,
+        # without keeping the old address for as long as the event lives.
+        domains = {
+            "old_domain": security_events.mail_domain(old_email),
+            "new_domain": security_events.mail_domain(user.email),
+        }
+        security_events.record(user, SecurityEventType.EMAIL_CHANGED, domains)
     audit.info("email changed", extra={"event": "email_changed", "user_id": user.pk})
     return user
 

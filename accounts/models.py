@@ -1,4 +1,4 @@
-"""Users, their manager, and the audit trail of their role changes.
+"""Users, their manager, the audit trail of their role changes, and their security events.
 
 The manager lives with the model, as Django's own does: e-mail is the login name and is
 stored lower-cased whole; the last active admin cannot be deleted, not even in bulk.
@@ -14,6 +14,7 @@ from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
+from django.utils import timezone
 
 from api.prepared import PreparedQuery
 
@@ -141,3 +142,45 @@ class RoleChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.old_role or '(created)'} -> {self.new_role}"
+
+
+class SecurityEventType(models.TextChoices):
+    """What happened to an account's security. `mfa_enabled`, `mfa_disabled`,
+    `recovery_code_used`, `token_created` and `token_revoked` are reserved: no action records them."""
+
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
+    PASSWORD_CHANGED = "password_changed"
+    PASSWORD_RESET = "password_reset"
+    EMAIL_CHANGED = "email_changed"
+    MFA_ENABLED = "mfa_enabled"
+    MFA_DISABLED = "mfa_disabled"
+    RECOVERY_CODE_USED = "recovery_code_used"
+    SESSION_ENDED = "session_ended"
+    REFRESH_REUSE_DETECTED = "refresh_reuse_detected"
+    TOKEN_CREATED = "token_created"
+    TOKEN_REVOKED = "token_revoked"
+    ROLE_CHANGED = "role_changed"
+
+
+class SecurityEvent(models.Model):
+    """One event of a user's account, from the client of the request that caused it
+    (`accounts.security_events.record`); deleted with the user, and after
+    SECURITY_EVENTS_RETENTION_DAYS (`manage.py flush_expired`)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="security_events")
+    type = models.CharField(max_length=32, choices=SecurityEventType.choices)
+    #: Indexed alone too: the retention deletes by age, whoever the user.
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    ip = models.CharField(max_length=64, blank=True, default="")
+    user_agent = models.CharField(max_length=255, blank=True, default="")
+    #: A few ids and names (`accounts.security_events`): never a password, code, token or secret.
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.type} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -13,7 +13,7 @@ from pydantic import AfterValidator, StrictBool, StrictStr, WithJsonSchema
 from api.schemas import RowOut
 from api.types import InputSchema, QueryParams, QueryText, Text
 
-from .models import UserManager
+from .models import SecurityEventType, UserManager
 from .roles import Role
 
 
@@ -74,6 +74,18 @@ class RoleChangeOut(RowOut):
     old_role: Role | None
     new_role: Role
     at: datetime
+
+
+class SecurityEventOut(RowOut):
+    id: int
+    type: SecurityEventType
+    at: datetime
+    #: The client of the request that caused it; empty when another user (an admin) or a
+    #: management command did it.
+    ip: str
+    user_agent: str
+    #: A few ids, role names or mail domains; never a password, code, token or secret.
+    detail: dict[str, Any]
 
 
 class AcceptedOut(Schema):

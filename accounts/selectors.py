@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from .errors import UserNotFound
-from .models import RoleChange, User
+from .models import RoleChange, SecurityEvent, User
 from .roles import Role
 
 
@@ -43,3 +43,7 @@ def user_get(*, user_id: int) -> User:
 
 def role_history(*, user: User) -> QuerySet[RoleChange]:
     return RoleChange.objects.filter(user=user).order_by("-at", "-id")
+
+
+def security_events(*, user: User) -> QuerySet[SecurityEvent]:
+    return SecurityEvent.objects.filter(user=user).order_by("-at", "-id")

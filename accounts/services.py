@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from . import notifications
+from . import notifications, security_events
 from .errors import (
     AdminSignupRefused,
     EmailTaken,
@@ -23,7 +23,7 @@ from .errors import (
     WeakPassword,
     WrongPassword,
 )
-from .models import RoleChange, User
+from .models import RoleChange, SecurityEventType, User
 from .roles import Role
 from .throttling import password_recheck_attempt
 
@@ -111,6 +111,7 @@ def password_set(*, user: User, new_password: str) -> None:
         user.set_password(new_password)
         user.save(update_fields=["password"])
         tokens_revoke_all(user=user)
+        security_events.record(user, SecurityEventType.PASSWORD_CHANGED)
     audit.info("password changed", extra={"event": "password_changed", "user_id": user.pk})
 
 
@@ -129,6 +130,11 @@ def user_set_role(*, actor: User | None, user: User, role: Role) -> User:
         user.role = role
         user.save(update_fields=["role"])
         RoleChange.objects.create(actor=actor, user=user, old_role=old_role, new_role=role)
+        security_events.record(
+            user,
+            SecurityEventType.ROLE_CHANGED,
+            {"old_role": old_role.value, "new_role": role.value, "actor_id": actor.pk if actor else None},
+        )
     audit.info(
         "role changed",
         extra={

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponseBase
 
-from .client import client_address
+from .client import client_of, serving
 from .logging import request_id_var
 from .middleware import is_api_path
 
@@ -49,7 +49,9 @@ class RequestLogMiddleware:
         context = request_id_var.set(request_id)
         started = time.perf_counter()
         try:
-            response = self.get_response(request)
+            # The client, for code that is not handed the request (api.client.current_client).
+            with serving(client_of(request)) as client:
+                response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
             logger.info(
                 "%s %s %s",
@@ -62,7 +64,7 @@ class RequestLogMiddleware:
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     "user_id": authenticated_user_id(request),
-                    "client": client_address(request),
+                    "client": client.ip,
                 },
             )
             return response

@@ -12,7 +12,7 @@ from accounts.errors import UserNotFound, WrongPassword
 from accounts.policies import USERS_CHANGE, USERS_VIEW
 from accounts.requests import UserRequest
 from accounts.schemas import PasswordChangeIn
-from api.client import client_address
+from api import client as api_client
 from api.errors import raises
 from api.pagination import Page
 from api.schemas import EmptyOut
@@ -34,7 +34,8 @@ user_sessions_router = Router(tags=["users"])
 
 def client_of(request: HttpRequest) -> tokens.Client:
     """What a session records of the client: its user agent and address."""
-    return tokens.Client(user_agent=request.headers.get("User-Agent", ""), ip=client_address(request))
+    client = api_client.client_of(request)
+    return tokens.Client(user_agent=client.user_agent, ip=client.ip)
 
 
 def no_store(response: HttpResponse) -> None:

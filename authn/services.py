@@ -14,8 +14,9 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
+from accounts import security_events
 from accounts import services as accounts
-from accounts.models import User
+from accounts.models import SecurityEventType, User
 from api.client import client_address
 
 from . import selectors
@@ -53,6 +54,7 @@ def login(
     attempt = login_attempt(request, email, device_token=known_device)
     user = authenticate(request, email=email, password=password)
     if user is None:
+        _record_failed_login(email)  # first: the count may refuse (429) what was a wrong password still
         attempt.failed()
         # Never the password; the address (PII) only as a keyed digest: enough to see one
         # account guessed at from many clients, useless to anyone without the secret key.
@@ -65,9 +67,21 @@ def login(
     attempt.succeeded()
     if settings.REQUIRE_VERIFIED_EMAIL and not user.email_verified:
         # Only once the password was right: an unknown address still gets the one 401.
+        security_events.record(user, SecurityEventType.LOGIN_FAILED, {"reason": "email_not_verified"})
         raise EmailNotVerified()
+    with transaction.atomic():
+        pair = start_session(user, client)
+        security_events.record(user, SecurityEventType.LOGIN)
     audit.info("login", extra={"event": "login", "user_id": user.pk, "client": client_address(request)})
-    return LoggedIn(user, start_session(user, client), device_token_for(user))
+    return LoggedIn(user, pair, device_token_for(user))
+
+
+def _record_failed_login(email: str) -> None:
+    """A wrong password (or an inactive account) for an address that has an account: its owner
+    sees it. An unknown address has nobody to tell."""
+    user = User.objects.filter(email=email).first()
+    if user is not None:
+        security_events.record(user, SecurityEventType.LOGIN_FAILED, {"reason": "invalid_credentials"})
 
 
 def password_change(*, user: User, current_password: str, new_password: str) -> TokenPair:
@@ -82,12 +96,17 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
 def logout_all(*, user: User) -> None:
     with transaction.atomic():
         revoke_all(user)
+        security_events.record(user, SecurityEventType.LOGOUT, {"session_id": None})
     audit.info("logged out everywhere", extra={"event": "logout_all", "user_id": user.pk})
 
 
 def session_end(*, user: User, session_id: int) -> None:
     """End one of `user`'s live sessions (SessionNotFound for any other)."""
-    end_session(selectors.live_session_get(user=user, session_id=session_id))
+    with transaction.atomic():
+        if end_session(selectors.live_session_get(user=user, session_id=session_id)):
+            security_events.record(
+                user, SecurityEventType.SESSION_ENDED, {"session_id": session_id, "actor_id": user.pk}
+            )
     audit.info("session ended", extra={"event": "session_ended", "user_id": user.pk, "session_id": session_id})
 
 
@@ -95,4 +114,5 @@ def sessions_end_all(*, actor: User, user: User) -> None:
     """An admin signs a user out everywhere: every session and token stops now."""
     with transaction.atomic():
         revoke_all(user)
+        security_events.record(user, SecurityEventType.SESSION_ENDED, {"session_id": None, "actor_id": actor.pk})
     audit.info("sessions ended", extra={"event": "sessions_ended", "actor_id": actor.pk, "user_id": user.pk})

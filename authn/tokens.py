@@ -33,7 +33,8 @@ from ninja_jwt.state import token_backend
 from ninja_jwt.tokens import AccessToken, RefreshToken, UntypedToken
 from ninja_jwt.utils import aware_utcnow
 
-from accounts.models import User
+from accounts import security_events
+from accounts.models import SecurityEventType, User
 from accounts.services import tokens_revoke_all
 from api.prepared import PreparedQuery
 from permissions.registry import GRANTS_VERSION_ATTRIBUTE
@@ -231,7 +232,9 @@ def rotate(raw_refresh: str, client: Client = Client()) -> TokenPair:
             return TokenPair(access=_access(user, session.pk), refresh=current)
         copied = jti != session.refresh_jti
         if copied:
-            _end(session, now)  # a rotated token came back late: it was copied; commit that, then refuse
+            # A rotated token came back late: it was copied. Commit that (and say so), then refuse.
+            _end(session, now)
+            security_events.record(user, SecurityEventType.REFRESH_REUSE_DETECTED, {"session_id": session.pk})
         else:
             session.previous_jti, session.refresh_jti, session.rotated_at = jti, uuid4().hex, now
             session.last_used_at = now
@@ -267,20 +270,24 @@ def verify(raw: str) -> None:
 def revoke(raw_refresh: str) -> None:
     """Log out one session with its current (or just rotated) refresh token."""
     token = _decode_refresh(raw_refresh)
-    _user_for(token)
+    user = _user_for(token)
     with transaction.atomic():
         session = _live_session_for_update(token)
         if token["jti"] not in (session.refresh_jti, session.previous_jti):
             raise InvalidToken()
         _end(session, timezone.now())
+        security_events.record(user, SecurityEventType.LOGOUT, {"session_id": session.pk})
 
 
-def end_session(session: LoginSession) -> None:
-    """Its refresh token stops working now (its access tokens expire by themselves)."""
+def end_session(session: LoginSession) -> bool:
+    """Its refresh token stops working now (its access tokens expire by themselves); False if
+    it had ended already."""
     with transaction.atomic():
         locked = LoginSession.objects.select_for_update().get(pk=session.pk)
-        if locked.ended_at is None:
-            _end(locked, timezone.now())
+        if locked.ended_at is not None:
+            return False
+        _end(locked, timezone.now())
+        return True
 
 
 def revoke_all(user: User) -> None:

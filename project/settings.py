@@ -237,6 +237,12 @@ PASSWORD_RESET_TIMEOUT = PASSWORD_RESET_MINUTES * 60
 PASSWORD_RESET_RATE = os.environ.get("PASSWORD_RESET_RATE", "5/h")
 # Sign-up attempts per client address: bounds how fast anyone can test addresses (409).
 REGISTER_RATE = os.environ.get("REGISTER_RATE", "30/h")
+# Security events older than this are deleted by `manage.py flush_expired`: long enough to
+# look back on a half-year of an account's log-ins, short enough not to keep every address a
+# user ever came from.
+SECURITY_EVENTS_RETENTION_DAYS = env_int("SECURITY_EVENTS_RETENTION_DAYS", 180)
+if SECURITY_EVENTS_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("SECURITY_EVENTS_RETENTION_DAYS must be at least 1.")
 
 # --- Permissions ------------------------------------------------------------------------
 

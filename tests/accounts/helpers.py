@@ -8,7 +8,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from accounts.models import RoleChange, User
+from accounts.models import RoleChange, SecurityEvent, User
 from accounts.throttling import SIGNUP_KEY
 from api.models import ThrottleWindow
 from authn.models import LoginSession
@@ -102,6 +102,7 @@ def table_counts() -> dict[str, int]:
     return {
         "users": User.objects.count(),
         "role_changes": RoleChange.objects.count(),
+        "security_events": SecurityEvent.objects.count(),
         "sessions": LoginSession.objects.count(),
         "ended_sessions": LoginSession.objects.filter(ended_at__isnull=False).count(),
         "throttle": ThrottleWindow.objects.exclude(key__startswith=SIGNUP_KEY).count(),

@@ -561,8 +561,9 @@ ENDPOINTS = [
     ("patch", user_url, {"is_active": False}, "users.change"),
     ("put", role_url, {"role": "ADMIN"}, "users.change_role"),
     ("get", history_url, None, "users.view"),
+    ("get", lambda user_id: f"{USERS}{user_id}/security-events/", None, "users.view"),
 ]
-ENDPOINT_IDS = ["list", "get", "patch", "deactivate", "set-role", "role-history"]
+ENDPOINT_IDS = ["list", "get", "patch", "deactivate", "set-role", "role-history", "security-events"]
 
 
 def call(client: ApiClient, method: str, url: str, body: Any) -> Any:

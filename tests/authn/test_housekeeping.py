@@ -25,7 +25,8 @@ from nexora_testkit.factories import PASSWORD, CustomerFactory
 START = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 REFRESH_LIFETIME = timedelta(days=settings.JWT_REFRESH_DAYS)
 NOTHING_DELETED = (
-    "Deleted 0 finished sessions, 0 finished throttle windows and 0 idempotent answers past their replay window.\n"
+    "Deleted 0 finished sessions, 0 finished throttle windows, 0 security events past their retention "
+    "and 0 idempotent answers past their replay window.\n"
 )
 
 
@@ -65,7 +66,8 @@ def test_flush_expired_deletes_finished_sessions_and_windows_only(db: None) -> N
         still_works = refresh(bob_pair["refresh"])
 
     assert first_run == (
-        "Deleted 2 finished sessions, 3 finished throttle windows and 0 idempotent answers past their replay window.\n"
+        "Deleted 2 finished sessions, 3 finished throttle windows, 0 security events past their retention "
+        "and 0 idempotent answers past their replay window.\n"
     )
     assert second_run == NOTHING_DELETED
     assert still_works.status_code == 200

@@ -131,11 +131,11 @@ def written(queries: CaptureQueriesContext) -> list[str]:
     return rows
 
 
-def test_a_login_writes_its_session_row_and_no_other(customer: User) -> None:
+def test_a_login_writes_its_session_row_and_its_event_and_no_other(customer: User) -> None:
     with CaptureQueriesContext(connection) as queries:
         body = assert_json(login(customer.email), 200)
 
-    assert written(queries) == ["INSERT INTO authn_loginsession"]
+    assert written(queries) == ["INSERT INTO authn_loginsession", "INSERT INTO accounts_securityevent"]
     assert session_of(body["refresh"]).refresh_jti == claims(body["refresh"])["jti"]
 
 
