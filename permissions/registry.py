@@ -84,6 +84,11 @@ def policy_name(ref: PolicyRef) -> str:
     return ref.name if isinstance(ref, Policy) else ref
 
 
+#: How a role holds a policy: through the code's registered default, or through a grant
+#: of this deployment that the defaults do not make.
+GrantedBy = Literal["default", "grant"]
+
+
 @dataclass(frozen=True)
 class _Granted:
     """What the process holds: replaced whole, never changed in place (threads read it freely)."""
@@ -94,11 +99,9 @@ class _Granted:
     stored: Mapping[str, frozenset[str]]
     #: policy -> the roles holding it now: the defaults, each stored role's set in place of its own.
     grants: Mapping[str, frozenset[str]]
-
-
-#: How a role holds a policy: through the code's registered default, or through a grant
-#: of this deployment that the defaults do not make.
-GrantedBy = Literal["default", "grant"]
+    #: (policy, role) -> how the role holds it under these grants, filled as checks ask: it
+    #: goes with the state it was read from, so a change of grants can never be answered by it.
+    held_by: dict[tuple[str, str | None], GrantedBy | None] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -285,25 +288,32 @@ class PolicyRegistry:
     def evaluate(self, user: Any, ref: PolicyRef, obj: Any = _NO_OBJECT) -> Verdict:
         """The one check everything uses (the guard, services, explain): does `user` hold
         the policy and, given an object, pass its object rule? And why."""
+        return Verdict(*self._decide(user, ref, obj))
+
+    def allows(self, user: Any, ref: PolicyRef, obj: Any = _NO_OBJECT) -> bool:
+        """Does `user` hold the policy (and, given an object, pass its object rule)? The
+        verdict's answer, without building the Verdict (a page of tasks asks ~200 times)."""
+        return self._decide(user, ref, obj)[0]
+
+    def _decide(
+        self, user: Any, ref: PolicyRef, obj: Any
+    ) -> tuple[bool, str, str | None, Reason | None, GrantedBy | None, str | None]:
+        """`evaluate`'s fields, in its order: (allowed, policy, role, reason, granted_by, rule)."""
         policy = self.get(ref)
         if user is None or not getattr(user, "is_authenticated", False):
             if policy.anonymous:
-                return Verdict(True, policy.name, None, granted_by="default")
-            return Verdict(False, policy.name, None, "role")
+                return True, policy.name, None, None, "default", None
+            return False, policy.name, None, "role", None, None
         role = conf.role_of(user)
         granted_by = self._granted_by(policy.name, role)
         if not getattr(user, "is_active", True):
-            return Verdict(False, policy.name, role, "inactive", granted_by)
+            return False, policy.name, role, "inactive", granted_by, None
         if granted_by is None:
-            return Verdict(False, policy.name, role, "role")
+            return False, policy.name, role, "role", None, None
         if obj is _NO_OBJECT or policy.rule is None:
-            return Verdict(True, policy.name, role, granted_by=granted_by)
+            return True, policy.name, role, None, granted_by, None
         passed = policy.rule(user, obj)
-        return Verdict(passed, policy.name, role, None if passed else "object", granted_by, policy.rule.name)
-
-    def allows(self, user: Any, ref: PolicyRef, obj: Any = _NO_OBJECT) -> bool:
-        """Does `user` hold the policy (and, given an object, pass its object rule)?"""
-        return self.evaluate(user, ref, obj).allowed
+        return passed, policy.name, role, None if passed else "object", granted_by, policy.rule.name
 
     def require(self, user: Any, ref: PolicyRef, obj: Any = _NO_OBJECT) -> None:
         """Raise PolicyDenied, with the verdict's reason, unless `allows(user, ref, obj)`."""
@@ -337,9 +347,14 @@ class PolicyRegistry:
         """How `role` holds the policy now: by the code's registered default, by a grant of
         this deployment the code does not make (a settings override, or a set stored at run
         time), or not at all."""
-        if role is None or role not in self._grant(name):
-            return None
-        return "default" if role in self._policies[name].roles else "grant"
+        state = self._granted
+        key = (name, role)
+        if key not in state.held_by:
+            if role is None or role not in state.grants.get(name, frozenset()):
+                state.held_by[key] = None
+            else:
+                state.held_by[key] = "default" if role in self._policies[name].roles else "grant"
+        return state.held_by[key]
 
     def _grant(self, name: str) -> frozenset[str]:
         try:

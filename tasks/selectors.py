@@ -105,23 +105,31 @@ def prepared_task_list_shapes() -> int:
     return len(_prepared_lists)
 
 
+_ABSENT = object()
+
+
 class TaskRow:
     """A row of the task list as the rules read a task: its columns are its attributes.
     Anything else a rule reads (a relation, a method) comes from the model instance the row
     makes, made only then (`Task.from_db`, so a column the row lacks is loaded, not
     defaulted): a row never answers a rule otherwise than its task would."""
 
-    __slots__ = ("_instance", "_row")
+    __slots__ = ("_instance", "_row", "read")
 
     def __init__(self, row: Mapping[str, Any]) -> None:
         self._row = row
         self._instance: Task | None = None
+        #: The columns read so far; None once anything but a column was read.
+        self.read: set[str] | None = set()
 
     def __getattr__(self, name: str) -> Any:
         if name in self.__slots__:  # not set yet (a copy being made): absent
             raise AttributeError(name)
         if name in self._row:
+            if self.read is not None:
+                self.read.add(name)
             return self._row[name]
+        self.read = None
         if self._instance is None:
             self._instance = Task.from_db(None, list(self._row), list(self._row.values()))
         return getattr(self._instance, name)
@@ -138,7 +146,25 @@ class RowsWithAbilities:
         return self._rows.count()
 
     def __getitem__(self, page: slice) -> list[dict[str, Any]]:
-        return [{**row, "can": task_abilities(self._user, TaskRow(row))} for row in self._rows[page]]
+        """Each row with its `can`. The rules are functions of the user, the grants and the
+        columns they read: a row whose values for every column the rules read of an earlier
+        row (all their branches included) are that row's gets that row's answer, since the
+        rules would take the same path through the same values. A row whose rules read
+        anything but a column is never reused."""
+        answered: list[tuple[tuple[tuple[str, Any], ...], dict[str, bool]]] = []
+        page_rows = []
+        for row in self._rows[page]:
+            can = next(
+                (known for keyed, known in answered if all(row.get(name, _ABSENT) == value for name, value in keyed)),
+                None,
+            )
+            if can is None:
+                seen = TaskRow(row)
+                can = task_abilities(self._user, seen)
+                if seen.read is not None:
+                    answered.append((tuple((name, row[name]) for name in sorted(seen.read)), can))
+            page_rows.append({**row, "can": dict(can)})
+        return page_rows
 
 
 def task_rows_with_abilities(*, user: User, fields: Iterable[str], **params: Any) -> RowsWithAbilities:

@@ -142,3 +142,16 @@ def test_unknown_names_are_command_errors(assignee: User, args: list[str], messa
 def test_a_task_id_must_be_a_number(assignee: User) -> None:
     with pytest.raises(CommandError, match="invalid int value"):
         call_command("explain", assignee.email, "tasks.create", "--task", "seven")
+
+
+def test_a_new_process_answers_with_the_grants_stored_now(assignee: User) -> None:
+    """A command has no user row to bring the grants version with it: it reads it first."""
+    from permissions import services as grants
+    from permissions.registry import policies
+
+    grants.grants_set(actor=None, role="CUSTOMER", names=[*policies.defaults_of("CUSTOMER"), "tasks.assign"])
+    policies.forget()  # this process, as a new one: nothing read yet
+
+    held = explain(assignee.email, "tasks.assign")[2]
+
+    assert held == "2. Role: CUSTOMER holds tasks.assign by a grant of this deployment."

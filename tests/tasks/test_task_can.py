@@ -15,12 +15,14 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+import tasks.policies
 from accounts.models import User
 from accounts.roles import Role
 from nexora_testkit.assertions import ACTIONS, assert_can_matches_api
 from nexora_testkit.client import ApiClient
 from nexora_testkit.factories import AdminFactory, CustomerFactory, SellerFactory, TaskFactory, UserFactory
 from permissions.registry import policies
+from permissions.rules import Rule
 from tasks.models import Task
 from tasks.policies import task_abilities
 from tasks.schemas import TASK_COLUMNS
@@ -224,3 +226,29 @@ def test_what_a_row_lacks_comes_from_its_task_not_a_default(django_assert_num_qu
         assert as_read.owner == task.owner
     with django_assert_num_queries(2):  # Django loads a deferred column on its own
         assert (as_read.status, as_read.description) == (Task.Status.DONE, "stored")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("reads", ["a column", "a relation"])
+def test_a_page_reuses_an_answer_only_for_rows_alike_in_what_the_rules_read(
+    monkeypatch: pytest.MonkeyPatch, reads: str
+) -> None:
+    """The list answers a row from an earlier one only when every column the rules read has
+    the same value in both; a rule that reads anything else is asked row by row."""
+    ann = CustomerFactory.create()
+    for title, status in [("no 1", "todo"), ("ok 2", "done"), ("no 3", "todo"), ("ok 4", "done")]:
+        TaskFactory.create(owner=ann, title=title, status=status)
+    if reads == "a column":
+        rule = Rule(lambda user, task: task.title.startswith("ok"), "title_ok")
+    else:  # a method of the model, not a column: the row makes its task to answer
+        rule = Rule(lambda user, task: task.get_status_display() == "Done", "done")
+    monkeypatch.setitem(tasks.policies.TASK_ABILITIES, "change", rule)
+
+    items = ApiClient(ann).get("/api/tasks/?ordering=title").json()["items"]
+
+    assert [(item["title"], item["can"]["change"]) for item in items] == [
+        ("no 1", False),
+        ("no 3", False),
+        ("ok 2", True),
+        ("ok 4", True),
+    ]

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from permissions.registry import Verdict
+from permissions.registry import Verdict, policies
 from tasks import selectors
 from tasks.errors import TaskNotFound, UnknownPolicyName
 
@@ -27,6 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--task", type=int, dest="task_id", metavar="ID", help="check the policy's rule on it")
 
     def handle(self, *args: Any, email: str, policy: str, task_id: int | None, **options: Any) -> None:
+        policies.refresh()  # no request read the grants version for this process: read it now
         user = User.objects.filter(email=User.objects.normalize_email(email)).first()
         if user is None:
             raise CommandError(f"No user with the email {email!r}.")
