@@ -5,8 +5,6 @@ new pages' fit on a phone's width."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
@@ -14,12 +12,10 @@ from selenium.webdriver.remote.webelement import WebElement
 from nexora_testkit.live_server import Gunicorn
 from tests.web.browser import Page
 from tests.web.conftest import Account, sign_in
-from tests.web.test_web_client import apply_filters, new_task_form
+from tests.web.test_web_client import Browser, NewAccount, apply_filters, new_task_form
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
-Browser = Callable[[str, Gunicorn], Page]
-NewAccount = Callable[..., Account]
 PHONE_WIDTH = 390
 
 

@@ -281,7 +281,7 @@ def test_an_admin_promotes_a_user_whose_controls_change_on_their_next_load(
     admin_page.click("Change role")
     admin_page.wait_for_text(f"{customer.email} is now Seller.")
     history = admin_page.wait(
-        lambda driver: driver.find_element(By.XPATH, "//h3[.='Role history']/following-sibling::table"),
+        lambda driver: driver.find_element(By.XPATH, "//h3[.='Role history']/following-sibling::div/table"),
         "the role history",
     )
     assert f"Customer Seller User #{admin.id}" in history.text
