@@ -20,6 +20,7 @@ ROUTES = (
     "profile",
     "users",
     "sessions",
+    "permissions",
     "reset-password",
     "verify-email",
     "confirm-email",

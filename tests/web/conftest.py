@@ -98,6 +98,11 @@ class Account:
     id: int
     role: str
 
+    @property
+    def first_name(self) -> str:
+        """The first name `sign_up` gives the account (its role's)."""
+        return self.role.title()
+
 
 def sign_up(on: Gunicorn, role: str = "CUSTOMER") -> Account:
     """A new user with that role, signed up through the API of `on` (an ADMIN is then promoted

@@ -6,6 +6,7 @@ import { PageHeading } from "./components/page";
 import { ConfirmEmailPage, VerifyEmailPage } from "./pages/LinkPages";
 import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
+import { PermissionsPage } from "./pages/PermissionsPage";
 import { ProfilePage } from "./pages/ProfilePage";
 import { RegisterPage } from "./pages/RegisterPage";
 import { ResetPasswordPage } from "./pages/ResetPasswordPage";
@@ -24,6 +25,7 @@ const ROUTES: Record<string, { access: Access; page: () => ReactNode }> = {
   "/profile": { access: "private", page: () => <ProfilePage /> },
   "/users": { access: "private", page: () => <UsersPage /> },
   "/sessions": { access: "private", page: () => <SessionsPage /> },
+  "/permissions": { access: "private", page: () => <PermissionsPage /> },
   // The pages the mailed links open, whether the browser is signed in or not.
   "/reset-password": { access: "any", page: () => <ResetPasswordPage /> },
   "/verify-email": { access: "any", page: () => <VerifyEmailPage /> },
@@ -53,6 +55,11 @@ function Header({ state }: { state: AuthState }) {
             {state.permissions.has("users.view") && (
               <li>
                 <Link to="/users">Users</Link>
+              </li>
+            )}
+            {state.permissions.has("permissions.view") && (
+              <li>
+                <Link to="/permissions">Permissions</Link>
               </li>
             )}
             <li>

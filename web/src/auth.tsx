@@ -149,7 +149,9 @@ export type PolicyName =
   | "users.view"
   | "users.create"
   | "users.change"
-  | "users.change_role";
+  | "users.change_role"
+  | "permissions.view"
+  | "permissions.manage";
 
 export interface SignedIn {
   user: User;

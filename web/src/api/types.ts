@@ -12,6 +12,8 @@ export type TaskStatus = Schemas["Status"];
 export type TokenPair = Schemas["TokenPairOut"];
 export type Policy = Schemas["PolicyOut"];
 export type Session = Schemas["SessionOut"];
+export type Matrix = Schemas["MatrixOut"];
+export type Verdict = Schemas["VerdictOut"];
 
 export type RegisterBody = Schemas["RegisterIn"];
 /** The roles sign-up offers: the spec publishes CUSTOMER and SELLER only. */

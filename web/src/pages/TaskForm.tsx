@@ -1,8 +1,12 @@
 // The form that creates a task, or edits all of one (its owner, or a role with tasks.change_any).
+import { useState } from "react";
+
 import { api } from "../api/client";
 import { unwrap } from "../api/errors";
 import { STATUS_LABELS, type Task, type TaskCreateBody, type TaskStatus, type TaskUpdateBody } from "../api/types";
+import { useSignedIn } from "../auth";
 import { Field, FormError, Options, text, useApiForm } from "../components/forms";
+import { PersonPicker } from "../components/PersonPicker";
 
 const FIELDS = ["title", "description", "status", "due_date", "assignee_id"] as const;
 
@@ -10,7 +14,7 @@ export function isStatus(value: string): value is TaskStatus {
   return value in STATUS_LABELS;
 }
 
-/** A user id typed in a form: a whole number, or null for "nobody" (an empty box). */
+/** The id the assignee picker posts: a whole number, or null for "nobody" (""). */
 function userId(value: string): number | null {
   return value.trim() === "" ? null : Number(value);
 }
@@ -18,15 +22,18 @@ function userId(value: string): number | null {
 interface TaskFormProps {
   /** The task to edit; a new one when absent. */
   task?: Task;
-  /** Show the assignee (the role has tasks.assign). */
+  /** Show the assignee picker (a new task: the role holds tasks.assign; an existing one: its `can`). */
   canAssign: boolean;
   onSaved: (task: Task) => void;
   onCancel?: () => void;
 }
 
 export function TaskForm({ task, canAssign, onSaved, onCancel }: TaskFormProps) {
+  const { user } = useSignedIn();
   const form = useApiForm(FIELDS);
   const fields = form.errors.fields;
+  // A new picker after each task created: the form's reset does not reach its chosen person.
+  const [created, setCreated] = useState(0);
 
   const create = async (data: FormData): Promise<Task> => {
     const body: TaskCreateBody = { title: text(data, "title") };
@@ -63,7 +70,10 @@ export function TaskForm({ task, canAssign, onSaved, onCancel }: TaskFormProps) 
       className="task-form"
       onSubmit={form.onSubmit(async (data, element) => {
         const saved = task ? await update(task, data) : await create(data);
-        if (!task) element.reset();
+        if (!task) {
+          element.reset();
+          setCreated((n) => n + 1);
+        }
         onSaved(saved);
       })}
     >
@@ -85,14 +95,14 @@ export function TaskForm({ task, canAssign, onSaved, onCancel }: TaskFormProps) 
         {(props) => <input {...props} type="date" defaultValue={task?.due_date ?? ""} />}
       </Field>
       {canAssign && (
-        <Field
-          label="Assignee (user id)"
+        <PersonPicker
+          key={created}
+          label="Assignee"
           name="assignee_id"
+          initial={task?.assignee_id ?? null}
+          me={user.id}
           error={fields.assignee_id}
-          hint="The id of the user who does the task (shown on their profile page); empty for nobody."
-        >
-          {(props) => <input {...props} type="number" min={1} step={1} defaultValue={task?.assignee_id ?? ""} />}
-        </Field>
+        />
       )}
       <div className="actions">
         <button type="submit" aria-disabled={form.busy}>

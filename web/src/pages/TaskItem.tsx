@@ -1,5 +1,5 @@
-// One task in the list, with the controls its viewer's role and relation to it allow: the
-// owner (or tasks.change_any / tasks.delete_any) edits and deletes; the assignee changes the status.
+// One task in the list, with the controls its `can` allows (taskControls): the owner (or
+// tasks.change_any / tasks.delete_any) edits and deletes, the assignee changes the status.
 import { useId, useRef, useState } from "react";
 
 import { api } from "../api/client";
@@ -7,17 +7,14 @@ import { errorMessage, unwrap } from "../api/errors";
 import { STATUS_LABELS, type Task } from "../api/types";
 import { useSignedIn } from "../auth";
 import { FormError, Options, text, useApiForm } from "../components/forms";
+import { whoIs } from "../people";
+import { taskControls } from "../taskControls";
 import { isStatus, TaskForm } from "./TaskForm";
 
 interface TaskItemProps {
   task: Task;
   onChanged: (message: string) => void;
   onDeleted: (message: string) => void;
-}
-
-function who(id: number | null, me: number): string {
-  if (id === null) return "Nobody";
-  return id === me ? "You" : `User #${id}`;
 }
 
 export function TaskItem({ task, onChanged, onDeleted }: TaskItemProps) {
@@ -28,10 +25,7 @@ export function TaskItem({ task, onChanged, onDeleted }: TaskItemProps) {
   const editButton = useRef<HTMLButtonElement>(null);
   const headingId = useId();
 
-  const owns = task.owner_id === user.id;
-  const mayEdit = (owns && can("tasks.change_own")) || can("tasks.change_any");
-  const mayChangeStatus = mayEdit || task.assignee_id === user.id;
-  const mayDelete = (owns && can("tasks.delete_own")) || can("tasks.delete_any");
+  const controls = taskControls(task, can);
 
   const closeEditor = () => {
     setEditing(false);
@@ -62,18 +56,18 @@ export function TaskItem({ task, onChanged, onDeleted }: TaskItemProps) {
         </div>
         <div>
           <dt>Owner</dt>
-          <dd>{who(task.owner_id, user.id)}</dd>
+          <dd>{whoIs(task.owner_id, user.id)}</dd>
         </div>
         <div>
           <dt>Assignee</dt>
-          <dd>{who(task.assignee_id, user.id)}</dd>
+          <dd>{whoIs(task.assignee_id, user.id)}</dd>
         </div>
       </dl>
       {editing ? (
         <section aria-label={`Edit “${task.title}”`}>
           <TaskForm
             task={task}
-            canAssign={can("tasks.assign")}
+            canAssign={controls.assign}
             onSaved={(saved) => {
               closeEditor();
               onChanged(`Task “${saved.title}” saved.`);
@@ -83,8 +77,8 @@ export function TaskItem({ task, onChanged, onDeleted }: TaskItemProps) {
         </section>
       ) : (
         <div className="actions">
-          {mayChangeStatus && <StatusForm task={task} onChanged={onChanged} />}
-          {mayEdit && (
+          {controls.status && <StatusForm task={task} onChanged={onChanged} />}
+          {controls.edit && (
             <button
               ref={editButton}
               type="button"
@@ -95,7 +89,7 @@ export function TaskItem({ task, onChanged, onDeleted }: TaskItemProps) {
               Edit<span className="visually-hidden"> “{task.title}”</span>
             </button>
           )}
-          {mayDelete && !confirming && (
+          {controls.delete && !confirming && (
             <button
               type="button"
               className="danger"

@@ -1,17 +1,27 @@
 // Users, for a role with users.view (ADMIN by default): list and filter; create an account
 // (users.create); for one user, change the role (users.change_role) with its history in view,
-// their sessions (end them all: users.change), and deactivate or reactivate (users.change).
+// their sessions (end them all: users.change), deactivate or reactivate (users.change), and
+// explain a verdict: whether they may act under a policy (on a task), and why.
 import { useRef, useState } from "react";
 
 import { api } from "../api/client";
 import { errorMessage, unwrap } from "../api/errors";
-import { ROLE_LABELS, SIGNUP_ROLE_LABELS, type Role, type User, type UserCreateBody, type UserQuery } from "../api/types";
+import {
+  ROLE_LABELS,
+  SIGNUP_ROLE_LABELS,
+  type Role,
+  type User,
+  type UserCreateBody,
+  type UserQuery,
+  type Verdict,
+} from "../api/types";
 import { useAuth, useSignedIn } from "../auth";
 import { Field, FormError, Options, text, useApiForm } from "../components/forms";
 import { Notice, PageHeading } from "../components/page";
 import { offsetOf, Pagination } from "../components/Pagination";
 import { SessionTable } from "../components/SessionTable";
 import { useLoad } from "../components/useLoad";
+import { verdictWords } from "../permissions";
 import { navigate, queryOf, searchOf, useLocation } from "../router";
 
 const PAGE_SIZE = 20;
@@ -113,42 +123,44 @@ function UserList() {
         )}
         {users.data?.count === 0 && <p>No users match.</p>}
         {users.data && users.data.count > 0 && (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Name</th>
-                <th scope="col">Id</th>
-                <th scope="col">Role</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.data.items.map((user) => (
-                <tr key={user.id}>
-                  <th scope="row">{user.email}</th>
-                  <td>{fullName(user)}</td>
-                  <td>{user.id}</td>
-                  <td>{ROLE_LABELS[user.role]}</td>
-                  <td>{user.is_active ? "Active" : "Deactivated"}</td>
-                  <td>
-                    <button
-                      type="button"
-                      aria-expanded={selected === user.id}
-                      onClick={() => {
-                        setSelected(selected === user.id ? null : user.id);
-                      }}
-                    >
-                      Manage<span className="visually-hidden"> {user.email}</span>
-                    </button>
-                  </td>
+          <div className="table-box">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Email</th>
+                  <th scope="col">Name</th>
+                  <th scope="col">Id</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {users.data.items.map((user) => (
+                  <tr key={user.id}>
+                    <th scope="row">{user.email}</th>
+                    <td>{fullName(user)}</td>
+                    <td>{user.id}</td>
+                    <td>{ROLE_LABELS[user.role]}</td>
+                    <td>{user.is_active ? "Active" : "Deactivated"}</td>
+                    <td>
+                      <button
+                        type="button"
+                        aria-expanded={selected === user.id}
+                        onClick={() => {
+                          setSelected(selected === user.id ? null : user.id);
+                        }}
+                      >
+                        Manage<span className="visually-hidden"> {user.email}</span>
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
         {users.data && (
           <Pagination
@@ -279,30 +291,33 @@ function UserPanel({ user, onChanged }: { user: User; onChanged: (message: strin
         )}
         {history.data?.count === 0 && <p>The role has never been changed.</p>}
         {history.data && history.data.count > 0 && (
-          <table>
-            <caption className="visually-hidden">Role changes of {user.email}, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">From</th>
-                <th scope="col">To</th>
-                <th scope="col">By</th>
-              </tr>
-            </thead>
-            <tbody>
-              {history.data.items.map((change) => (
-                <tr key={change.id}>
-                  <td>{new Date(change.at).toLocaleString()}</td>
-                  <td>{change.old_role === null ? "(account created)" : ROLE_LABELS[change.old_role]}</td>
-                  <td>{ROLE_LABELS[change.new_role]}</td>
-                  <td>{change.actor_id === null ? "Command line" : `User #${change.actor_id}`}</td>
+          <div className="table-box">
+            <table>
+              <caption className="visually-hidden">Role changes of {user.email}, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">From</th>
+                  <th scope="col">To</th>
+                  <th scope="col">By</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {history.data.items.map((change) => (
+                  <tr key={change.id}>
+                    <td>{new Date(change.at).toLocaleString()}</td>
+                    <td>{change.old_role === null ? "(account created)" : ROLE_LABELS[change.old_role]}</td>
+                    <td>{ROLE_LABELS[change.new_role]}</td>
+                    <td>{change.actor_id === null ? "Command line" : `User #${change.actor_id}`}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </section>
       <UserSessions user={user} />
+      <ExplainForm user={user} />
       {can("users.change") && (
         <div className="actions">
           {/* One button whose words change, so it keeps the focus. */}
@@ -375,6 +390,78 @@ function UserSessions({ user }: { user: User }) {
           <FormError message={endError} />
         </div>
       )}
+    </section>
+  );
+}
+
+/** GET /api/permissions/explain/ (users.view): the verdict a request of `user` would get under a
+ *  policy, on a task when one is given, in words: allowed or not, how the role holds the
+ *  policy (default or grant), the object rule that decided, the reason of a refusal. */
+function ExplainForm({ user }: { user: User }) {
+  const matrix = useLoad("matrix", () => unwrap(api.GET("/api/permissions/")));
+  const form = useApiForm(["policy", "task_id"]);
+  const [verdict, setVerdict] = useState<{ verdict: Verdict; task: number | null } | null>(null);
+  return (
+    <section aria-labelledby="explain-heading">
+      <h3 id="explain-heading">Explain a permission</h3>
+      {matrix.error && (
+        <p className="form-error" role="alert">
+          {matrix.error}
+        </p>
+      )}
+      {matrix.data && (
+        <form
+          onSubmit={form.onSubmit(async (data) => {
+            setVerdict(null);
+            const policy = text(data, "policy");
+            const task = text(data, "task_id").trim();
+            const query = task ? { user_id: user.id, policy, task_id: Number(task) } : { user_id: user.id, policy };
+            const answer = await unwrap(api.GET("/api/permissions/explain/", { params: { query } }));
+            setVerdict({ verdict: answer, task: task ? Number(task) : null });
+          })}
+        >
+          <FormError message={form.errors.form} />
+          <Field label="Policy" name="policy" error={form.errors.fields.policy}>
+            {(props) => (
+              <select {...props} defaultValue={matrix.data?.policies[0]?.name}>
+                {matrix.data?.policies.map((policy) => (
+                  <option key={policy.name} value={policy.name}>
+                    {policy.name}: {policy.description}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field
+            label="Task id (optional)"
+            name="task_id"
+            error={form.errors.fields.task_id}
+            hint="With a task, the policy's rule on it decides too; without, the role alone."
+          >
+            {(props) => <input {...props} type="number" min={1} step={1} />}
+          </Field>
+          <button type="submit" aria-disabled={form.busy}>
+            Explain for {user.email}
+          </button>
+        </form>
+      )}
+      <div role="status">
+        {verdict && (
+          <div className={verdict.verdict.allowed ? "panel verdict-box" : "panel attention verdict-box"}>
+            <p>
+              <strong>
+                {user.email}, {verdict.verdict.policy}
+                {verdict.task === null ? "" : `, task #${verdict.task}`}
+              </strong>
+            </p>
+            <ul className="verdict">
+              {verdictWords(verdict.verdict, (role: Role) => ROLE_LABELS[role]).map((line) => (
+                <li key={line}>{line}</li>
+              ))}
+            </ul>
+          </div>
+        )}
+      </div>
     </section>
   );
 }
