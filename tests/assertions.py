@@ -55,14 +55,3 @@ def denied(policy: str, reason: str = "role") -> dict[str, str]:
 def assert_denied(response: Response, policy: str, reason: str = "role") -> None:
     """A 403 from the policy layer naming `policy`, for `reason`."""
     assert assert_json(response, 403) == denied(policy, reason)
-
-
-def assert_error(response: Response, status: int, code: str, **expected: Any) -> dict[str, Any]:
-    """An error answer: the status, exactly `detail` (a text) and `code`, plus any `expected` keys."""
-    body = assert_json(response, status)
-    assert set(body) == {"detail", "code", *expected}, body
-    assert body["code"] == code, body
-    assert isinstance(body["detail"], str) and body["detail"], body
-    for key, value in expected.items():
-        assert body[key] == value, (key, body)
-    return dict(body)
